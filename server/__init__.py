@@ -1,0 +1,1 @@
+"""The Starlette application that adapts the panel's rules to HTTP, WebSocket, SQL and Redis."""

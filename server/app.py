@@ -1,0 +1,167 @@
+"""The application factory: wire settings, database, broker, hub and routes together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from facilitation.errors import Refused
+from server.broker import create_broker
+from server.db.engine import Database
+from server.db.migrate import upgrade
+from server.i18n import refusal_text
+from server.ops.common import NotFound
+from server.render import STATIC, Renderer
+from server.routes import all_routes
+from server.services import Services
+from server.settings import Settings
+from server.web.access import Forbidden, LoginRequired, Missing
+from server.web.csrf import CSRFRefused
+from server.web.respond import is_htmx, language_of, page, refused, t
+from server.web.throttle import Throttled
+
+log = logging.getLogger(__name__)
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Starlette:
+    settings = settings or Settings.from_env()
+    services = Services(
+        settings, Database(settings.database_url), create_broker(settings.redis_url), Renderer()
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if migrate:
+            await upgrade(services.db)
+        await services.broker.start()
+        await services.hub.start()
+        try:
+            yield
+        finally:
+            await services.hub.stop()
+            await services.broker.stop()
+            await services.db.dispose()
+
+    app = Starlette(
+        routes=[*all_routes(), Mount("/static", StaticFiles(directory=STATIC), name="static")],
+        middleware=[
+            Middleware(SecurityHeaders, services=services),
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie="borgerpanel",
+                max_age=settings.session_max_age,
+                same_site="lax",
+                https_only=settings.https,
+            ),
+        ],
+        exception_handlers={
+            Refused: on_refused,
+            CSRFRefused: on_csrf,
+            LoginRequired: on_login_required,
+            Forbidden: on_forbidden,
+            Missing: on_missing,
+            NotFound: on_missing,
+            Throttled: on_throttled,
+            404: on_missing,
+        },
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app
+
+
+class SecurityHeaders:
+    """Security headers on every answer, and note the address browsers reach us at."""
+
+    def __init__(self, app: ASGIApp, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        if not scope["path"].startswith("/static"):
+            self.services.observed_base_url = str(request.base_url).rstrip("/")
+
+        async def with_headers(message: dict[str, object]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))  # type: ignore[call-overload]
+                headers += [
+                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin"),
+                ]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)  # type: ignore[arg-type]
+
+
+def _back(request: Request) -> str:
+    referer = request.headers.get("referer", "")
+    base = str(request.base_url)
+    return "/" + referer[len(base) :] if referer.startswith(base) else request.url.path
+
+
+async def on_refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Refused)
+    return refused(request, refusal_text(language_of(request), exc), _back(request))
+
+
+async def on_csrf(request: Request, exc: Exception) -> Response:
+    message = t(request, "This form has expired. Reload the page and try again.")
+    if is_htmx(request):
+        return refused(request, message, _back(request), status=403)
+    return page(request, "error.html", status=403, message=message)
+
+
+async def on_login_required(request: Request, exc: Exception) -> Response:
+    if request.method == "GET" and not is_htmx(request):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    return refused(request, t(request, "Please log in again."), "/login", status=401)
+
+
+async def on_forbidden(request: Request, exc: Exception) -> Response:
+    message = t(request, "You do not have access to this page.")
+    if is_htmx(request) or request.method != "GET":
+        return refused(request, message, "/", status=403)
+    return page(request, "error.html", status=403, message=message)
+
+
+async def on_missing(request: Request, exc: Exception) -> Response:
+    message = t(request, "This page does not exist.")
+    if request.url.path.startswith("/static"):
+        return HTMLResponse("Not found", status_code=404)
+    return page(request, "error.html", status=404, message=message)
+
+
+async def on_throttled(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Throttled)
+    message = t(
+        request,
+        "Too many attempts. Wait %(seconds)s seconds and try again.",
+        seconds=exc.retry_after,
+    )
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse({"error": message}, status_code=429)
+    return page(request, "error.html", status=429, message=message)

@@ -1,0 +1,193 @@
+"""The `borgerpanel` command: serve, demo, db upgrade, create-user."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+from sqlalchemy import select
+
+from facilitation.errors import Refused
+from server.broker.memory import MemoryBroker
+from server.db.engine import Database
+from server.db.migrate import upgrade
+from server.i18n import refusal_text
+from server.render import Renderer
+from server.services import Services
+from server.settings import Settings, SettingsError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="borgerpanel", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the server")
+    _server_options(serve)
+
+    demo = commands.add_parser("demo", help="serve a ready demo panel and print its links")
+    _server_options(demo)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply the migrations")
+
+    user = commands.add_parser("create-user", help="create an organiser or facilitator")
+    user.add_argument("--email", required=True)
+    user.add_argument("--name", default="")
+    user.add_argument("--role", choices=("organiser", "facilitator"), default="organiser")
+    user.add_argument("--password", help="omit to be asked (safer than the shell history)")
+
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"borgerpanel: {error}", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        return _serve(settings, args)
+    if args.command == "demo":
+        return _demo(settings, args)
+    if args.command == "db":
+        asyncio.run(_upgrade(settings))
+        print("The database is up to date.")
+        return 0
+    if args.command == "create-user":
+        return _create_user(settings, args)
+    return 1
+
+
+def _server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("HOST", "127.0.0.1"),
+        help="0.0.0.0 lets phones on the same network connect",
+    )
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+
+
+async def _upgrade(settings: Settings) -> None:
+    database = Database(settings.database_url)
+    try:
+        await upgrade(database)
+    finally:
+        await database.dispose()
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    asyncio.run(_upgrade(settings))
+    _run_uvicorn(args.host, args.port)
+    return 0
+
+
+def _run_uvicorn(host: str, port: int) -> None:
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        # Compression costs tens of KiB per socket; fragments are small anyway.
+        ws_per_message_deflate=False,
+        proxy_headers=True,
+        log_level=os.environ.get("LOG_LEVEL", "info"),
+    )
+
+
+def _create_user(settings: Settings, args: argparse.Namespace) -> int:
+    from server.ops.accounts import create_account
+
+    password = args.password
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            print("The passwords differ.", file=sys.stderr)
+            return 1
+
+    async def create() -> None:
+        services = _offline_services(settings)
+        try:
+            await upgrade(services.db)
+            await create_account(services, args.email, args.name, password, args.role)
+        finally:
+            await services.db.dispose()
+
+    try:
+        asyncio.run(create())
+    except Refused as refusal:
+        print(refusal_text("en", refusal), file=sys.stderr)
+        return 1
+    print(f"Created {args.role} {args.email.strip().lower()}.")
+    return 0
+
+
+def _offline_services(settings: Settings) -> Services:
+    """Services for a command that writes without serving (nothing listens live)."""
+    return Services(settings, Database(settings.database_url), MemoryBroker(), Renderer())
+
+
+DEMO_EMAIL = "demo@borgerpanel.invalid"
+DEMO_TITLE = "Demo: Bergen sentrum uten biler?"
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from server.db.models import Panel
+    from server.ops import agenda
+    from server.ops.accounts import create_account, set_password
+    from server.ops.events import SYSTEM
+    from server.ops.panels import create_panel
+
+    password = secrets.token_urlsafe(12)
+
+    async def prepare() -> Panel:
+        services = _offline_services(settings)
+        try:
+            await upgrade(services.db)
+            # A new password on every start, printed below: the demo has no secrets to keep.
+            account = await set_password(services, DEMO_EMAIL, password)
+            if account is None:
+                account = await create_account(
+                    services, DEMO_EMAIL, "Demo organiser", password, "organiser"
+                )
+            async with services.db.reading() as session:
+                panel = await session.scalar(select(Panel).where(Panel.title == DEMO_TITLE))
+            if panel is None:
+                panel_id = await create_panel(
+                    services,
+                    account,
+                    DEMO_TITLE,
+                    "Bør Bergen stenge sentrum for privatbiler innen 2030?",
+                    "nb",
+                    4,
+                )
+                await agenda.transition(services, panel_id, SYSTEM, "open")
+                async with services.db.reading() as session:
+                    panel = await session.get(Panel, panel_id)
+            assert panel is not None
+            return panel
+        finally:
+            await services.db.dispose()
+
+    panel = asyncio.run(prepare())
+    host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
+    base = settings.public_url or f"http://{host}:{args.port}"
+    print(
+        "\nBorgerpanel demo is ready.\n\n"
+        f"  Organiser login   {base}/login\n"
+        f"                    e-mail {DEMO_EMAIL}   password {password}\n"
+        f"  Participant phone {base}/j/{panel.join_code}   (join code {panel.join_code})\n"
+        f"  Facilitator       {base}/panels/{panel.id}/run   (log in as the organiser)\n"
+        f"  Display           {base}/d/{panel.display_token}\n\n"
+        "Phones on your network can join when you start with HOST=0.0.0.0.\n",
+        flush=True,
+    )
+    _run_uvicorn(args.host, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

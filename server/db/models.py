@@ -1,0 +1,151 @@
+"""The tables. One class per thing the panel talks about; rules live in `facilitation`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from server.db.types import UTCDateTime, utcnow
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class Account(Base):
+    """An organiser or facilitator who logs in with e-mail and password."""
+
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # organiser | facilitator
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Panel(Base):
+    __tablename__ = "panels"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    question: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(5), default="nb")
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    # The open step, by id so that reordering steps never opens another one.
+    current_step_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    resume_step_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    join_code: Mapped[str] = mapped_column(String(12), unique=True)
+    join_code_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    display_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # The panel's event counter: every change bumps it in the same transaction.
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    timer_ends_at: Mapped[datetime | None] = mapped_column(default=None)
+    timer_remaining: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PanelMember(Base):
+    """A facilitator who works on a panel; facilitators see only their panels."""
+
+    __tablename__ = "panel_members"
+    panel_id: Mapped[int] = mapped_column(
+        ForeignKey("panels.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Step(Base):
+    __tablename__ = "steps"
+    __table_args__ = (Index("ix_steps_panel_position", "panel_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text, default="")
+    timer_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Bumped on every edit; screens keep a half-filled form while it is unchanged.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class PanelTable(Base):
+    """A table in the room (a group of 6-10 people with a host)."""
+
+    __tablename__ = "panel_tables"
+    __table_args__ = (UniqueConstraint("panel_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(40))
+
+
+class Participant(Base):
+    """An anonymous person on a phone: a number in the panel and a seat, nothing more."""
+
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("panel_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    table_id: Mapped[int | None] = mapped_column(
+        ForeignKey("panel_tables.id", ondelete="SET NULL"), default=None
+    )
+    # A random id for exports, so research data never carries the row id.
+    pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """Append-only record of who did what, when; its `seq` orders a panel's history."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("panel_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("panels.id", ondelete="CASCADE"), default=None
+    )
+    seq: Mapped[int | None] = mapped_column(Integer, default=None)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_kind: Mapped[str] = mapped_column(String(20))  # account | participant | system
+    actor_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    action: Mapped[str] = mapped_column(String(60))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class IdempotencyKey(Base):
+    """A write that a phone may retry: the first result is kept and returned again."""
+
+    __tablename__ = "idempotency_keys"
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,69 @@
+"""Translations: Babel catalogues for bokmål (default), nynorsk and English.
+
+The `.po` files are the only source; they are compiled in memory at start, so a
+translator's edit needs no build step and a stale `.mo` can never be served.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from facilitation.errors import Refused
+from facilitation.panel import LANGUAGES
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DEFAULT_LANGUAGE = "nb"
+LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
+# Babel knows nynorsk and bokmål by these locale names.
+BABEL_LOCALES = {"nb": "nb_NO", "nn": "nn_NO", "en": "en_GB"}
+
+
+@cache
+def translations(language: str) -> Translations:
+    po_file = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if not po_file.exists():
+        return Translations()
+    with po_file.open("rb") as handle:
+        catalog = read_po(handle, locale=BABEL_LOCALES[language])
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def translate(language: str, message: str) -> str:
+    return translations(language).gettext(message)
+
+
+def refusal_text(language: str, refusal: Refused) -> str:
+    """A domain refusal in the reader's language."""
+    text = translate(language, refusal.message)
+    return text % refusal.params if refusal.params else text
+
+
+def negotiate(cookie: str | None, accept_language: str | None, fallback: str | None) -> str:
+    """Cookie first, then the panel's language, then the browser's, then bokmål."""
+    if cookie in LANGUAGES:
+        return cookie
+    if fallback in LANGUAGES:
+        return fallback
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag in ("nb", "no", "nb-no", "no-no"):
+            return "nb"
+        if tag in ("nn", "nn-no"):
+            return "nn"
+        if tag.startswith("en"):
+            return "en"
+    return DEFAULT_LANGUAGE
+
+
+def language_choices() -> Mapping[str, str]:
+    return LANGUAGE_NAMES

@@ -1,0 +1,1 @@
+"""Live updates: the broker messages, the per-process hub, sockets and their outboxes."""

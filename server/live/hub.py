@@ -1,0 +1,111 @@
+"""The per-process hub: one `PanelChannel` per panel with live screens here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from server.broker import Broker
+from server.db.engine import Database
+from server.live.change import channel
+from server.live.channel import LINGER, PanelChannel
+from server.live.presence import REFRESH, PresenceBoard
+from server.live.socket import LiveSocket
+from server.live.view import PanelView
+from server.render import Renderer
+
+log = logging.getLogger(__name__)
+
+PRESENCE_DEBOUNCE = 0.3
+
+
+class Hub:
+    def __init__(
+        self,
+        broker: Broker,
+        db: Database,
+        renderer: Renderer,
+        base_url: Callable[[], str] = lambda: "",
+    ) -> None:
+        self.broker = broker
+        self.db = db
+        self.renderer = renderer
+        self.base_url = base_url
+        self.process = uuid.uuid4().hex[:12]
+        self.channels: dict[int, PanelChannel] = {}
+        self.presence = PresenceBoard(self.process, self._presence_dirty)
+        self._presence_pending: set[int] = set()
+        self._housekeeping: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._housekeeping = asyncio.create_task(self._keep_house(), name="hub-housekeeping")
+
+    async def stop(self) -> None:
+        tasks = [c.task for c in self.channels.values()]
+        if self._housekeeping is not None:
+            tasks.append(self._housekeeping)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.channels.clear()
+
+    def channel(self, panel_id: int) -> PanelChannel:
+        existing = self.channels.get(panel_id)
+        if existing is None or existing.task.done():
+            existing = PanelChannel(self, panel_id)
+            self.channels[panel_id] = existing
+        return existing
+
+    def attach(self, socket: LiveSocket, since: int | None) -> PanelChannel:
+        panel_channel = self.channel(socket.panel_id)
+        panel_channel.attach(socket, since)
+        return panel_channel
+
+    def detach(self, socket: LiveSocket) -> None:
+        existing = self.channels.get(socket.panel_id)
+        if existing is not None:
+            existing.detach(socket)
+
+    @asynccontextmanager
+    async def view(self, panel_id: int) -> AsyncIterator[PanelView]:
+        async with self.db.reading() as session:
+            view = PanelView(session, panel_id, self.presence.ids(panel_id))
+            view.base_url = self.base_url()
+            yield view
+
+    # -- presence --------------------------------------------------------------------
+
+    def _presence_dirty(self, panel_id: int) -> None:
+        if panel_id not in self._presence_pending:
+            self._presence_pending.add(panel_id)
+            asyncio.get_running_loop().call_later(
+                PRESENCE_DEBOUNCE, lambda: asyncio.ensure_future(self._publish_presence(panel_id))
+            )
+
+    async def _publish_presence(self, panel_id: int) -> None:
+        self._presence_pending.discard(panel_id)
+        message = self.presence.local_message(panel_id)
+        await self.broker.publish(channel(panel_id), message.encode())
+
+    async def _keep_house(self) -> None:
+        while True:
+            await asyncio.sleep(REFRESH)
+            try:
+                for panel_id in self.presence.local_panels():
+                    await self._publish_presence(panel_id)
+                for panel_id in self.presence.expire():
+                    existing = self.channels.get(panel_id)
+                    if existing is not None:
+                        existing.presence_changed()
+                for panel_id, existing in list(self.channels.items()):
+                    if existing.idle_for > LINGER:
+                        existing.task.cancel()
+                        del self.channels[panel_id]
+            except Exception:
+                log.exception("hub housekeeping failed")

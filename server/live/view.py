@@ -1,0 +1,124 @@
+"""A read-only view of one panel, loaded lazily and at most once per render pass.
+
+The hub builds one view per event it handles, so every fragment of that event (for
+every audience) reads the same state with one query per kind of data.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from facilitation.timer import Timer
+from server.db.models import Panel, PanelTable, Participant, Step
+from server.db.types import utcnow
+
+T = TypeVar("T")
+
+
+class PanelGone(LookupError):
+    """The panel was deleted while screens were open."""
+
+
+class PanelView:
+    def __init__(
+        self, session: AsyncSession, panel_id: int, presence: frozenset[int] = frozenset()
+    ) -> None:
+        self.session = session
+        self.panel_id = panel_id
+        self.presence = presence
+        self.now: datetime = utcnow()
+        self.base_url = ""
+        self._memo: dict[str, Any] = {}
+
+    async def _once(self, key: str, load: Callable[[], Awaitable[T]]) -> T:
+        if key not in self._memo:
+            self._memo[key] = await load()
+        value: T = self._memo[key]
+        return value
+
+    async def panel(self) -> Panel:
+        async def load() -> Panel:
+            panel = await self.session.get(Panel, self.panel_id)
+            if panel is None:
+                raise PanelGone(self.panel_id)
+            return panel
+
+        return await self._once("panel", load)
+
+    async def steps(self) -> list[Step]:
+        async def load() -> list[Step]:
+            rows = await self.session.scalars(
+                select(Step).where(Step.panel_id == self.panel_id).order_by(Step.position)
+            )
+            return list(rows)
+
+        return await self._once("steps", load)
+
+    async def current_step(self) -> Step | None:
+        panel = await self.panel()
+        if panel.current_step_id is None:
+            return None
+        return next((s for s in await self.steps() if s.id == panel.current_step_id), None)
+
+    async def current_index(self) -> int | None:
+        panel = await self.panel()
+        for index, step in enumerate(await self.steps()):
+            if step.id == panel.current_step_id:
+                return index
+        return None
+
+    async def tables(self) -> list[PanelTable]:
+        async def load() -> list[PanelTable]:
+            rows = await self.session.scalars(
+                select(PanelTable)
+                .where(PanelTable.panel_id == self.panel_id)
+                .order_by(PanelTable.position)
+            )
+            return list(rows)
+
+        return await self._once("tables", load)
+
+    async def participants(self) -> list[Participant]:
+        async def load() -> list[Participant]:
+            rows = await self.session.scalars(
+                select(Participant)
+                .where(Participant.panel_id == self.panel_id)
+                .order_by(Participant.number)
+            )
+            return list(rows)
+
+        return await self._once("participants", load)
+
+    async def joined_count(self) -> int:
+        async def load() -> int:
+            if "participants" in self._memo:
+                return len(self._memo["participants"])
+            count = await self.session.scalar(
+                select(func.count()).where(Participant.panel_id == self.panel_id)
+            )
+            return int(count or 0)
+
+        return await self._once("joined_count", load)
+
+    async def seated(self) -> Counter[int]:
+        return Counter(p.table_id for p in await self.participants() if p.table_id is not None)
+
+    async def participant(self, participant_id: int) -> Participant | None:
+        async def load() -> Participant | None:
+            row = await self.session.get(Participant, participant_id)
+            return row if row is not None and row.panel_id == self.panel_id else None
+
+        return await self._once(f"participant:{participant_id}", load)
+
+    async def table(self, table_id: int | None) -> PanelTable | None:
+        return next((t for t in await self.tables() if t.id == table_id), None)
+
+    async def timer(self) -> Timer:
+        panel = await self.panel()
+        return Timer(ends_at=panel.timer_ends_at, remaining=panel.timer_remaining)

@@ -1,0 +1,101 @@
+"""Organiser and facilitator accounts: argon2 password hashes, nothing reversible."""
+
+from __future__ import annotations
+
+import asyncio
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from facilitation.errors import N_, Refused
+from server.db.models import Account
+from server.db.types import utcnow
+from server.ops.events import SYSTEM, Actor, record_global
+from server.services import Services
+
+ROLES = ("organiser", "facilitator")
+PASSWORD_MIN = 10
+_hasher = PasswordHasher()
+# Verifying against this keeps a login for an unknown e-mail as slow as a wrong
+# password, so response times do not reveal which addresses have accounts.
+_DUMMY_HASH = _hasher.hash("not a real password, only for timing")
+
+
+def normalise_email(email: str) -> str:
+    clean = email.strip().lower()
+    if "@" not in clean or len(clean) > 254 or clean.startswith("@") or clean.endswith("@"):
+        raise Refused(N_("Type a valid e-mail address."))
+    return clean
+
+
+async def create_account(
+    services: Services,
+    email: str,
+    name: str,
+    password: str,
+    role: str,
+    actor: Actor = SYSTEM,
+) -> Account:
+    address = normalise_email(email)
+    if role not in ROLES:
+        raise Refused(N_("The role must be organiser or facilitator."))
+    if len(password) < PASSWORD_MIN:
+        raise Refused(N_("A password needs at least %(min)s characters."), min=PASSWORD_MIN)
+    async with services.db.writing() as session:
+        if await session.scalar(select(Account.id).where(Account.email == address)):
+            raise Refused(
+                N_("An account with the e-mail address %(email)s already exists."), email=address
+            )
+        password_hash = await asyncio.to_thread(_hasher.hash, password)
+        account = Account(
+            email=address,
+            name=name.strip() or address,
+            role=role,
+            password_hash=password_hash,
+            created_at=utcnow(),
+        )
+        session.add(account)
+        await session.flush()
+        await record_global(session, actor, "account.create", {"account": account.id, "role": role})
+    return account
+
+
+async def authenticate(services: Services, email: str, password: str) -> Account | None:
+    address = email.strip().lower()
+    async with services.db.reading() as session:
+        account = await session.scalar(select(Account).where(Account.email == address))
+    # argon2 is deliberately slow: keep it off the event loop.
+    if account is None or not account.active:
+        await asyncio.to_thread(_verify, _DUMMY_HASH, password)
+        return None
+    if not await asyncio.to_thread(_verify, account.password_hash, password):
+        return None
+    if _hasher.check_needs_rehash(account.password_hash):
+        async with services.db.writing() as session:
+            stored = await session.get(Account, account.id)
+            if stored is not None:
+                stored.password_hash = await asyncio.to_thread(_hasher.hash, password)
+    return account
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def set_password(services: Services, email: str, password: str) -> Account | None:
+    """Give an existing account a new password; None when there is no such account."""
+    if len(password) < PASSWORD_MIN:
+        raise Refused(N_("A password needs at least %(min)s characters."), min=PASSWORD_MIN)
+    password_hash = await asyncio.to_thread(_hasher.hash, password)
+    async with services.db.writing() as session:
+        account = await session.scalar(
+            select(Account).where(Account.email == normalise_email(email))
+        )
+        if account is not None:
+            account.password_hash = password_hash
+            await record_global(session, SYSTEM, "account.password", {"account": account.id})
+    return account

@@ -1,0 +1,100 @@
+"""Jinja2 rendering: one environment per language, sharing templates and filters."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from facilitation.codes import format_join_code
+from server.i18n import BABEL_LOCALES, LANGUAGE_NAMES, translations
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+STATIC = ROOT / "static"
+
+# CommonMark with raw HTML switched off: organisers write Markdown, never markup,
+# and markdown-it refuses javascript: and data: links by itself.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
+
+
+def markdown(text: str) -> Markup:
+    return Markup(_markdown.render(text or ""))
+
+
+def clock(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(max(0, int(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def minutes(seconds: int | None) -> str:
+    """Seconds as the minutes an organiser typed: 600 → "10", 90 → "1.5", 0 → ""."""
+    if not seconds:
+        return ""
+    value = seconds / 60
+    return str(int(value)) if value == int(value) else f"{value:.1f}"
+
+
+@cache
+def static_url(path: str) -> str:
+    """A static file's URL with a digest of its content, so phones may cache it forever."""
+    digest = hashlib.sha256((STATIC / path).read_bytes()).hexdigest()[:10]
+    return f"/static/{path}?v={digest}"
+
+
+class Renderer:
+    def __init__(self, extra_globals: dict[str, Any] | None = None) -> None:
+        self._environments: dict[str, Environment] = {}
+        self._globals = extra_globals or {}
+
+    def environment(self, language: str) -> Environment:
+        env = self._environments.get(language)
+        if env is None:
+            env = _make_environment(language, self._globals)
+            self._environments[language] = env
+        return env
+
+    def render(self, language: str, template: str, **context: Any) -> str:
+        return self.environment(language).get_template(template).render(**context)
+
+
+def _make_environment(language: str, extra: dict[str, Any]) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    locale = BABEL_LOCALES[language]
+    number: Callable[[Any], str] = lambda value: format_decimal(value, locale=locale)  # noqa: E731
+    env.filters.update(
+        markdown=markdown,
+        clock=clock,
+        minutes=minutes,
+        number=number,
+        join_code=format_join_code,
+        datetime=lambda value: (
+            format_datetime(value, "short", locale=locale) if isinstance(value, datetime) else ""
+        ),
+    )
+    env.globals.update(
+        lang=language,
+        language_names=LANGUAGE_NAMES,
+        static=static_url,
+        **extra,
+    )
+    return env

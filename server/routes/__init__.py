@@ -1,0 +1,44 @@
+"""Routes, one module per screen. Every route says which role it serves (`serves`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+ROLES = ("public", "participant", "staff", "organiser", "display")
+
+
+def route(
+    path: str,
+    endpoint: Callable[..., Any],
+    *,
+    serves: str,
+    methods: tuple[str, ...] = ("GET",),
+    max_body_size: int | None = 256 * 1024,
+) -> Route:
+    assert serves in ROLES
+    made = Route(path, endpoint, methods=list(methods), max_body_size=max_body_size)
+    made.serves = serves  # type: ignore[attr-defined]
+    return made
+
+
+def socket(path: str, endpoint: Callable[..., Any], *, serves: str) -> WebSocketRoute:
+    assert serves in ROLES
+    made = WebSocketRoute(path, endpoint)
+    made.serves = serves  # type: ignore[attr-defined]
+    return made
+
+
+def all_routes() -> list[BaseRoute]:
+    from server.routes import auth, display, facilitator, organiser, participant, public
+
+    return [
+        *public.routes,
+        *auth.routes,
+        *participant.routes,
+        *facilitator.routes,
+        *organiser.routes,
+        *display.routes,
+    ]

@@ -1,0 +1,162 @@
+"""The facilitator's tablet: run the agenda, the timer and the tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from facilitation.errors import N_, Refused
+from facilitation.steps import parse_timer_minutes
+from server.db.models import Participant
+from server.live import audiences as aud
+from server.ops import agenda, joining, timer
+from server.ops.events import Actor
+from server.routes import route, socket
+from server.screens.registry import render_screen
+from server.services import Services
+from server.web import live
+from server.web.access import (
+    Forbidden,
+    LoginRequired,
+    Missing,
+    require_staff,
+    services_of,
+)
+from server.web.csrf import checked_form
+from server.web.respond import done, language_of, page, t
+
+AGENDA_ACTIONS = ("start", "advance", "back", "close", "reopen", "go_to")
+TIMER_ACTIONS = ("start", "pause", "resume", "add", "stop")
+
+
+async def run(request: Request) -> Response:
+    panel_id = int(request.path_params["panel_id"])
+    access = await require_staff(request, panel_id)
+    services = services_of(request)
+    language = language_of(request)
+    async with services.hub.view(panel_id) as view:
+        panel = await view.panel()
+        fragments = await render_screen(services.renderer, language, view, (aud.FACILITATORS,))
+        tables = await view.tables()
+    return page(
+        request,
+        "facilitator/run.html",
+        language=language,
+        panel=panel,
+        fragments=fragments,
+        seq=panel.seq,
+        access=access,
+        tables=tables,
+    )
+
+
+async def agenda_action(request: Request) -> Response:
+    panel_id = int(request.path_params["panel_id"])
+    action = request.path_params["action"]
+    access = await require_staff(request, panel_id)
+    form = await checked_form(request)
+    if action not in AGENDA_ACTIONS:
+        raise Refused(N_("Unknown agenda action."))
+    index = _int(form.get("index")) if action == "go_to" else None
+    if action == "go_to" and index is None:
+        raise Refused(N_("Choose a step to open."))
+    await agenda.transition(
+        services_of(request), panel_id, Actor.account(access.account.id), action, index
+    )
+    return done(request, t(request, "Done."), f"/panels/{panel_id}/run")
+
+
+async def timer_action(request: Request) -> Response:
+    panel_id = int(request.path_params["panel_id"])
+    action = request.path_params["action"]
+    access = await require_staff(request, panel_id)
+    form = await checked_form(request)
+    if action not in TIMER_ACTIONS:
+        raise Refused(N_("Unknown timer action."))
+    seconds = 0
+    if action == "start":
+        seconds = _minutes_to_seconds(str(form.get("minutes", "")))
+    elif action == "add":
+        seconds = _int(form.get("seconds")) or 60
+    await timer.control(
+        services_of(request), panel_id, Actor.account(access.account.id), action, seconds
+    )
+    return done(request, t(request, "Done."), f"/panels/{panel_id}/run")
+
+
+async def move_participant(request: Request) -> Response:
+    panel_id = int(request.path_params["panel_id"])
+    access = await require_staff(request, panel_id)
+    form = await checked_form(request)
+    number = _int(form.get("number"))
+    table_id = _int(form.get("table"))
+    if number is None or table_id is None:
+        raise Refused(N_("Give the participant's number and the table to move them to."))
+    services = services_of(request)
+    participant_id = await _participant_by_number(services, panel_id, number)
+    await joining.move(
+        services, panel_id, Actor.account(access.account.id), participant_id, table_id
+    )
+    return done(
+        request,
+        t(request, "Participant %(number)s was moved.", number=number),
+        f"/panels/{panel_id}/run",
+    )
+
+
+async def facilitator_socket(websocket: WebSocket) -> None:
+    panel_id = int(websocket.path_params["panel_id"])
+    if not live.same_origin(websocket):
+        return await live.refuse(websocket)
+    try:
+        await require_staff(websocket, panel_id)
+    except (LoginRequired, Forbidden, Missing):
+        return await live.refuse(websocket)
+
+    async def refresh() -> tuple[str, ...] | None:
+        """Still on the team? A facilitator removed from the panel is disconnected."""
+        try:
+            await require_staff(websocket, panel_id)
+        except (LoginRequired, Forbidden, Missing):
+            return None
+        return (aud.FACILITATORS,)
+
+    await live.serve(
+        websocket, panel_id, (aud.FACILITATORS,), language_of(websocket), refresh=refresh
+    )
+
+
+async def _participant_by_number(services: Services, panel_id: int, number: int) -> int:
+    async with services.db.reading() as session:
+        found = await session.scalar(
+            select(Participant.id).where(
+                Participant.panel_id == panel_id, Participant.number == number
+            )
+        )
+    if found is None:
+        raise Refused(N_("There is no participant number %(number)s."), number=number)
+    return int(found)
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _minutes_to_seconds(value: str) -> int:
+    return parse_timer_minutes(value)
+
+
+routes = [
+    route("/panels/{panel_id:int}/run", run, serves="staff"),
+    route(
+        "/panels/{panel_id:int}/agenda/{action}", agenda_action, serves="staff", methods=("POST",)
+    ),
+    route("/panels/{panel_id:int}/timer/{action}", timer_action, serves="staff", methods=("POST",)),
+    route("/panels/{panel_id:int}/move", move_participant, serves="staff", methods=("POST",)),
+    socket("/ws/f/{panel_id:int}", facilitator_socket, serves="staff"),
+]

@@ -1,0 +1,1 @@
+"""The live screens, described as fragments: what each audience sees and when it changes."""

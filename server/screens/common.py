@@ -1,0 +1,49 @@
+"""Context shared by the screens: the step on show, the timer, the join link."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import segno
+from markupsafe import Markup
+
+from server.live.view import PanelView
+
+
+async def step_context(view: PanelView) -> dict[str, Any]:
+    panel = await view.panel()
+    steps = await view.steps()
+    step = await view.current_step()
+    index = await view.current_index()
+    return {
+        "panel": panel,
+        "step": step,
+        "step_number": (index + 1) if index is not None else None,
+        "step_count": len(steps),
+        # Screens keep what someone is typing while this key stays the same.
+        "step_key": f"{panel.status}:{step.id}:{step.revision}" if step else panel.status,
+    }
+
+
+async def timer_context(view: PanelView) -> dict[str, Any]:
+    timer = await view.timer()
+    return {
+        "timer_running": timer.running,
+        "timer_paused": timer.paused,
+        "timer_left": timer.seconds_left(view.now),
+        "timer_ends_ms": int(timer.ends_at.timestamp() * 1000) if timer.ends_at else None,
+    }
+
+
+def join_url(view: PanelView, code: str) -> str:
+    return f"{view.base_url}/j/{code}"
+
+
+@lru_cache(maxsize=64)
+def qr_svg(url: str, label: str) -> Markup:
+    """The join QR as inline SVG: crisp at any size on a projector, no image request."""
+    qr = segno.make(url, error="m")
+    return Markup(
+        qr.svg_inline(scale=1, border=2, omitsize=True, dark="#000", light="#fff", title=label)
+    )

@@ -1,0 +1,31 @@
+"""What a running server holds: settings, database, broker, hub, renderer, announcer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from server.broker import Broker
+from server.db.engine import Database
+from server.live.announce import Announcer
+from server.live.hub import Hub
+from server.render import Renderer
+from server.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    broker: Broker
+    renderer: Renderer
+    hub: Hub = field(init=False)
+    announce: Announcer = field(init=False)
+    observed_base_url: str = "http://localhost:8000"
+
+    def __post_init__(self) -> None:
+        self.hub = Hub(self.broker, self.db, self.renderer, self.base_url)
+        self.announce = Announcer(self.broker)
+
+    def base_url(self) -> str:
+        """Where phones reach us: the configured public URL, else what browsers used."""
+        return self.settings.public_url or self.observed_base_url

@@ -1,0 +1,1 @@
+"""HTTP adapters: who is asking, what they may do, and how answers are shaped."""

@@ -1,0 +1,153 @@
+/* Borgerpanel live screens: the small glue around htmx and its WebSocket extension.
+ *
+ * - sends the CSRF token and an idempotency key with every htmx request;
+ * - keeps track of the panel `seq`, so a reconnect asks only for what it missed, and
+ *   asks for a snapshot when a message in its chain is missing;
+ * - shows "Reconnecting…" while the socket is down;
+ * - counts timers down locally, corrected for the server's clock;
+ * - moves focus to the new step's heading when the step changes, for screen readers.
+ * Updates are morphed into the page, so what someone is typing survives them.
+ */
+(function () {
+  "use strict";
+
+  var lastSeq = null;     // panel seq the screen reflects, sent on reconnect
+  var chain = null;       // seq of the last message in this screen's chain
+  var clockOffset = 0;    // server time minus local time, in ms
+  var connection = null;  // the hx-ws connection, to ask for a resync
+  var stepKey = null;
+
+  function meta(name) {
+    var el = document.querySelector('meta[name="' + name + '"]');
+    return el ? el.content : "";
+  }
+
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return String(Date.now()) + "-" + Math.random().toString(16).slice(2);
+  }
+
+  /* --- requests ------------------------------------------------------------------ */
+
+  document.addEventListener("htmx:config:request", function (event) {
+    var ctx = event.detail.ctx;
+    ctx.request.headers["X-CSRF-Token"] = meta("csrf-token");
+    var form = ctx.sourceElement.closest ? ctx.sourceElement.closest("form") : null;
+    if (form && form.hasAttribute("data-idempotent")) {
+      // One key per intended submission: kept through retries, renewed after success.
+      if (!form.dataset.idempotencyKey) form.dataset.idempotencyKey = newKey();
+      ctx.request.body.set("idempotency_key", form.dataset.idempotencyKey);
+    }
+  });
+
+  document.addEventListener("htmx:after:request", function (event) {
+    var ctx = event.detail.ctx;
+    var form = ctx.sourceElement.closest ? ctx.sourceElement.closest("form") : null;
+    if (form && ctx.response && ctx.response.status < 500) delete form.dataset.idempotencyKey;
+  });
+
+  /* --- the live socket ------------------------------------------------------------ */
+
+  function banner(state) {
+    var el = document.getElementById("connection");
+    if (!el) return;
+    if (!state) { el.hidden = true; el.textContent = ""; return; }
+    el.textContent = el.dataset[state] || "";
+    el.hidden = false;
+  }
+
+  document.addEventListener("htmx:ws:before:connection", function (event) {
+    var live = document.getElementById("live");
+    var conn = event.detail.connection;
+    if (lastSeq === null && live) lastSeq = Number(live.dataset.seq);
+    var url = new URL(conn.url);
+    url.searchParams.set("seq", String(lastSeq));
+    conn.url = url.toString();
+  });
+
+  document.addEventListener("htmx:ws:after:connection", function (event) {
+    connection = event.detail.connection;
+    banner(null);
+  });
+
+  document.addEventListener("htmx:ws:close", function (event) {
+    var code = event.detail.code;
+    if (event.detail.reason === "removed") return;
+    banner(code === 1008 || code === 1000 ? "gone" : "offline");
+  });
+
+  window.addEventListener("offline", function () { banner("offline"); });
+
+  function askForSnapshot() {
+    if (connection && connection.socket && connection.socket.readyState === WebSocket.OPEN) {
+      connection.socket.send(JSON.stringify({ type: "resync" }));
+    }
+  }
+
+  document.addEventListener("htmx:ws:before:message:incoming", function (event) {
+    var data;
+    try { data = JSON.parse(event.detail.message.data); } catch (e) { return; }
+    if (typeof data.now === "number") clockOffset = data.now - Date.now();
+    if (data.snapshot !== undefined) {
+      chain = data.chain;
+      lastSeq = data.seq;
+    } else if (data.prev !== undefined) {
+      if (chain !== null && data.prev !== chain) {
+        // A link is missing: drop this one and ask for the whole screen.
+        event.detail.cancelled = true;
+        chain = null;
+        askForSnapshot();
+        return;
+      }
+      chain = data.seq;
+      if (data.seq > lastSeq) lastSeq = data.seq;
+    }
+    var live = document.getElementById("live");
+    if (live && lastSeq !== null) live.dataset.seq = String(lastSeq);
+  });
+
+  document.addEventListener("htmx:ws:after:message:incoming", function () {
+    tick();
+    var step = document.querySelector("[data-step-key]");
+    if (!step) return;
+    var key = step.getAttribute("data-step-key");
+    if (stepKey !== null && key !== stepKey) {
+      var active = document.activeElement;
+      if (!active || active === document.body || step.contains(active)) {
+        var heading = step.querySelector("h1[tabindex]");
+        if (heading) heading.focus();
+      }
+    }
+    stepKey = key;
+  });
+
+  /* --- timers --------------------------------------------------------------------- */
+
+  function format(seconds) {
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    var mm = h ? String(m).padStart(2, "0") : String(m);
+    return (h ? h + ":" : "") + mm + ":" + String(s).padStart(2, "0");
+  }
+
+  function tick() {
+    var now = Date.now() + clockOffset;
+    document.querySelectorAll(".timer[data-ends]").forEach(function (timer) {
+      var ends = Number(timer.dataset.ends);
+      if (!ends) return;
+      var left = Math.max(0, Math.ceil((ends - now) / 1000));
+      var clock = timer.querySelector(".timer-clock");
+      if (clock) clock.textContent = format(left);
+      timer.classList.toggle("is-done", left === 0);
+      timer.classList.toggle("is-ending", left > 0 && left <= 60);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var serverNow = Number(meta("server-now"));
+    if (serverNow) clockOffset = serverNow - Date.now();
+    var step = document.querySelector("[data-step-key]");
+    stepKey = step ? step.getAttribute("data-step-key") : null;
+    tick();
+    setInterval(tick, 1000);
+  });
+})();
