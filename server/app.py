@@ -42,7 +42,10 @@ CONTENT_SECURITY_POLICY = (
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Starlette:
     settings = settings or Settings.from_env()
     services = Services(
-        settings, Database(settings.database_url), create_broker(settings.redis_url), Renderer()
+        settings,
+        Database(settings.database_url),
+        create_broker(settings.redis_url, settings.redis_namespace),
+        Renderer(),
     )
 
     @asynccontextmanager

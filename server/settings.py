@@ -30,6 +30,7 @@ class Settings:
     redis_url: str | None
     secret_key: str
     public_url: str | None
+    redis_namespace: str = "borgerpanel"
     session_max_age: int = 14 * 24 * 3600
     staff_session_hours: int = 12
 
@@ -57,7 +58,10 @@ class Settings:
         redis_url = env.get("BORGERPANEL_REDIS_URL") or None
         secret_key = _secret_key(env.get("BORGERPANEL_SECRET_KEY", ""), environment, data_dir)
         public_url = (env.get("BORGERPANEL_PUBLIC_URL") or "").rstrip("/") or None
-        return cls(environment, data_dir, database_url, redis_url, secret_key, public_url)
+        namespace = env.get("BORGERPANEL_REDIS_NAMESPACE", "borgerpanel").strip() or "borgerpanel"
+        return cls(
+            environment, data_dir, database_url, redis_url, secret_key, public_url, namespace
+        )
 
 
 def _async_driver(url: str) -> str:

@@ -37,11 +37,11 @@ class Broker(Protocol):
     def subscribe(self, channel: str) -> AbstractAsyncContextManager[AsyncIterator[bytes]]: ...
 
 
-def create_broker(redis_url: str | None) -> Broker:
+def create_broker(redis_url: str | None, namespace: str = "borgerpanel") -> Broker:
     if redis_url:
         from server.broker.redis import RedisBroker
 
-        return RedisBroker(redis_url)
+        return RedisBroker(redis_url, namespace)
     from server.broker.memory import MemoryBroker
 
     return MemoryBroker()

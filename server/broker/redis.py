@@ -26,7 +26,7 @@ from server.broker.local import Subscribers, drain
 
 log = logging.getLogger(__name__)
 
-CONTROL_CHANNEL = "borgerpanel:control"
+CONTROL_CHANNEL = "control"
 BACKOFF_START = 0.1
 BACKOFF_MAX = 5.0
 UNHEALTHY_PUBLISH_TIMEOUT = 0.25
@@ -35,8 +35,10 @@ UNHEALTHY_PUBLISH_TIMEOUT = 0.25
 class RedisBroker:
     name = "redis"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, namespace: str = "borgerpanel") -> None:
         self._url = url
+        # Several deployments (or test runs) may share one Redis: channels are namespaced.
+        self._prefix = f"{namespace}:"
         self._subscribers = Subscribers()
         self._client: Redis | None = None
         self._pubsub: PubSub | None = None
@@ -74,10 +76,11 @@ class RedisBroker:
         assert self._client is not None, "start() the broker first"
         try:
             if self._healthy:
-                await self._client.publish(channel, message)
+                await self._client.publish(self._prefix + channel, message)
             else:
                 await asyncio.wait_for(
-                    self._client.publish(channel, message), UNHEALTHY_PUBLISH_TIMEOUT
+                    self._client.publish(self._prefix + channel, message),
+                    UNHEALTHY_PUBLISH_TIMEOUT,
                 )
         except (RedisError, OSError, TimeoutError) as error:
             log.warning("Redis publish failed (%s); delivering in this process only", error)
@@ -92,7 +95,7 @@ class RedisBroker:
             # Best effort: if this fails the listener is reconnecting and will
             # subscribe every channel, this one included.
             with contextlib.suppress(Exception):
-                await pubsub.subscribe(channel)
+                await pubsub.subscribe(self._prefix + channel)
         try:
             yield drain(queue)
         finally:
@@ -100,7 +103,7 @@ class RedisBroker:
             pubsub = self._pubsub
             if last and pubsub is not None:
                 with contextlib.suppress(Exception):
-                    await pubsub.unsubscribe(channel)
+                    await pubsub.unsubscribe(self._prefix + channel)
 
     async def _listen(self) -> None:
         assert self._client is not None
@@ -108,8 +111,20 @@ class RedisBroker:
         while True:
             pubsub = self._client.pubsub(ignore_subscribe_messages=True)
             try:
+                await pubsub.subscribe(
+                    self._prefix + CONTROL_CHANNEL,
+                    *(self._prefix + c for c in self._subscribers.channels),
+                )
+                # Only now may others subscribe through this connection (before, two
+                # callers could each open one); catch channels added in between.
                 self._pubsub = pubsub
-                await pubsub.subscribe(CONTROL_CHANNEL, *self._subscribers.channels)
+                late = [
+                    self._prefix + c
+                    for c in self._subscribers.channels
+                    if (self._prefix + c).encode() not in pubsub.channels
+                ]
+                if late:
+                    await pubsub.subscribe(*late)
                 if not self._healthy:
                     log.info("Redis broker connected")
                 self._healthy = True
@@ -118,7 +133,7 @@ class RedisBroker:
                 delay = BACKOFF_START
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
-                        channel = message["channel"].decode()
+                        channel = message["channel"].decode().removeprefix(self._prefix)
                         self._subscribers.deliver(channel, message["data"])
                 raise ConnectionError("Redis pub/sub stream ended")
             except asyncio.CancelledError:

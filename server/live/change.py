@@ -8,7 +8,7 @@ from typing import Any
 
 
 def channel(panel_id: int) -> str:
-    return f"borgerpanel:panel:{panel_id}"
+    return f"panel:{panel_id}"
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ class LiveSocket:
     outbox: Outbox = field(default_factory=Outbox)
     chain: int = 0
     closed: asyncio.Event = field(default_factory=asyncio.Event)
+    dropping: asyncio.Future[None] | None = None
 
     @property
     def group(self) -> tuple[tuple[str, ...], str]:
@@ -51,6 +52,15 @@ class LiveSocket:
 
     def send(self, message: str, key: str | None = None) -> None:
         self.outbox.put(message, key)
+        if self.outbox.overflowed and not self.closed.is_set():
+            # Fallen too far behind: drop now, even while a send is stuck on the network.
+            self.closed.set()
+            self.dropping = asyncio.ensure_future(self._drop())
+
+    async def _drop(self) -> None:
+        log.info("dropping a live socket of panel %s that stopped reading", self.panel_id)
+        with contextlib.suppress(Exception):
+            await self.websocket.close(CLOSE_TOO_SLOW)
 
     async def pump(self) -> None:
         """Write the outbox to the network until the socket closes or falls behind."""
@@ -59,9 +69,7 @@ class LiveSocket:
                 message = await self.outbox.get()
                 await asyncio.wait_for(self.websocket.send_text(message), SEND_TIMEOUT)
         except (OutboxOverflow, TimeoutError):
-            log.info("dropping a live socket of panel %s that stopped reading", self.panel_id)
-            with contextlib.suppress(Exception):
-                await self.websocket.close(CLOSE_TOO_SLOW)
+            await self._drop()
         except (WebSocketDisconnect, RuntimeError, OSError):
             pass
         finally:

@@ -70,9 +70,7 @@ async def join(services: Services, typed_code: str, known: int | None) -> Partic
                     .where(Participant.panel_id == panel.id)
                     .group_by(Participant.table_id)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         table_id = seat_newcomer(tables, {k: v for k, v in seated.items() if k is not None})
         number = (

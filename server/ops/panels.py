@@ -141,9 +141,7 @@ async def set_table_count(services: Services, panel_id: int, actor: Actor, count
                         .where(Participant.panel_id == panel_id)
                         .group_by(Participant.table_id)
                     )
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             ids = [t.id for t in tables]
             for table_id in table_labels_to_remove(

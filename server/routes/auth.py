@@ -40,7 +40,7 @@ async def login(request: Request) -> Response:
         return page(
             request,
             "staff/login.html",
-            status=401,
+            status=422,
             next=back,
             email=email,
             error=t(request, "Wrong e-mail address or password."),

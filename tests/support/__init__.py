@@ -1,0 +1,1 @@
+"""Helpers that let the tests read like a panel day: people with phones, staff, screens."""
