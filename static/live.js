@@ -11,6 +11,12 @@
 (function () {
   "use strict";
 
+  // Reconnect quickly after a blip, but never hammer a restarting server: exponential
+  // backoff with jitter (the extension's), capped at 8 s instead of a minute.
+  if (window.htmx) {
+    htmx.config.ws = Object.assign(htmx.config.ws || {}, { reconnectMaxDelay: 8000 });
+  }
+
   var lastSeq = null;     // panel seq the screen reflects, sent on reconnect
   var chain = null;       // seq of the last message in this screen's chain
   var clockOffset = 0;    // server time minus local time, in ms
@@ -67,12 +73,16 @@
 
   document.addEventListener("htmx:ws:after:connection", function (event) {
     connection = event.detail.connection;
+    var live = document.getElementById("live");
+    if (live) live.dataset.connected = "true";
     banner(null);
   });
 
   document.addEventListener("htmx:ws:close", function (event) {
     var code = event.detail.code;
     if (event.detail.reason === "removed") return;
+    var live = document.getElementById("live");
+    if (live) delete live.dataset.connected;
     banner(code === 1008 || code === 1000 ? "gone" : "offline");
   });
 

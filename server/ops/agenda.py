@@ -40,9 +40,10 @@ async def transition(
         panel.current_step_id = step.id if step else None
         panel.resume_step_id = steps[after.resume_at].id if after.resume_at is not None else None
         if before.current != after.current:
-            # A new step starts with its own timer, ready but not running.
+            # A new step starts without a running clock; the facilitator starts it
+            # (the step's own duration is offered as the default).
             panel.timer_ends_at = None
-            panel.timer_remaining = step.timer_seconds if step and step.timer_seconds else None
+            panel.timer_remaining = None
         change = await record(
             session,
             panel_id,

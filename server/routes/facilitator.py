@@ -29,6 +29,7 @@ from server.web.respond import done, language_of, page, t
 
 AGENDA_ACTIONS = ("start", "advance", "back", "close", "reopen", "go_to")
 TIMER_ACTIONS = ("start", "pause", "resume", "add", "stop")
+DEFAULT_TIMER_SECONDS = 5 * 60
 
 
 async def run(request: Request) -> Response:
@@ -77,7 +78,10 @@ async def timer_action(request: Request) -> Response:
         raise Refused(N_("Unknown timer action."))
     seconds = 0
     if action == "start":
-        seconds = _minutes_to_seconds(str(form.get("minutes", "")))
+        # Blank means the step's own timer (shown as the field's placeholder).
+        seconds = _minutes_to_seconds(str(form.get("minutes", ""))) or await _step_timer(
+            services_of(request), panel_id
+        )
     elif action == "add":
         seconds = _int(form.get("seconds")) or 60
     await timer.control(
@@ -138,6 +142,12 @@ async def _participant_by_number(services: Services, panel_id: int, number: int)
     if found is None:
         raise Refused(N_("There is no participant number %(number)s."), number=number)
     return int(found)
+
+
+async def _step_timer(services: Services, panel_id: int) -> int:
+    async with services.hub.view(panel_id) as view:
+        step = await view.current_step()
+    return step.timer_seconds if step and step.timer_seconds else DEFAULT_TIMER_SECONDS
 
 
 def _int(value: object) -> int | None:

@@ -35,8 +35,8 @@ class Day:
         self.people: list[Person] = []
         self._accounts = 0
 
-    def person(self) -> Person:
-        person = Person(self.base_url, self.app)
+    def person(self, language: str = "en") -> Person:
+        person = Person(self.base_url, self.app, language)
         self.people.append(person)
         return person
 

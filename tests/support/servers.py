@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
-def test_env(data_dir: Path, **extra: str) -> dict[str, str]:
+def env_for(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {
         "BORGERPANEL_DATA_DIR": str(data_dir),
         "BORGERPANEL_SECRET_KEY": TEST_SECRET,
@@ -35,7 +35,7 @@ def test_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def settings_for(data_dir: Path, **extra: str) -> Settings:
-    return Settings.from_env(test_env(data_dir, **extra))
+    return Settings.from_env(env_for(data_dir, **extra))
 
 
 @asynccontextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from server.db.models import Panel, Participant
+from server.db.types import utcnow
 from tests.support.day import Day, text_of
 
 
@@ -93,12 +94,20 @@ async def test_the_timer_starts_pauses_resumes_and_gets_more_time(day: Day) -> N
     assert refused.status_code == 409 and "number of minutes" in text_of(refused.text)
 
 
-async def test_opening_a_step_readies_its_own_timer(day: Day) -> None:
+async def test_a_new_step_offers_its_own_duration_when_the_timer_starts_blank(day: Day) -> None:
     panel = await day.panel()
     tablet = await day.staff("facilitator", panel)
+    await tablet.post(f"/panels/{panel.id}/timer/start", {"minutes": "3"})
     await tablet.post(f"/panels/{panel.id}/agenda/start")
     row = await panel_row(day, panel.id)
-    assert row.timer_ends_at is None and row.timer_remaining == 600  # the survey's 10 minutes
+    assert row.timer_ends_at is None and row.timer_remaining is None  # a new step, a new clock
+    run = await tablet.get(f"/panels/{panel.id}/run")
+    assert 'placeholder="10"' in run.text  # the survey's own ten minutes
+    await tablet.post(f"/panels/{panel.id}/timer/start", {"minutes": ""})
+    row = await panel_row(day, panel.id)
+    assert row.timer_ends_at is not None
+    left = (row.timer_ends_at - utcnow()).total_seconds()
+    assert 590 < left <= 600
 
 
 async def test_a_participant_can_be_moved_to_another_table_by_number(day: Day) -> None:

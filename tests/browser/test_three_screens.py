@@ -1,0 +1,61 @@
+"""A phone, a facilitator tablet and a projector in real Chromium, changing together live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.browser import PHONE, PROJECTOR, TABLET, chromium, connected, screen
+from tests.support.day import PASSWORD, Day
+
+pytestmark = pytest.mark.browser
+
+
+async def test_the_facilitator_advances_and_phone_and_display_follow_without_reload(
+    live_day: Day, artifacts: Path
+) -> None:
+    panel = await live_day.panel(tables=3, title="Bergen byrom")
+    facilitator = await live_day.account("facilitator")
+    from server.ops import panels
+    from server.ops.events import SYSTEM
+
+    await panels.add_member(live_day.services, panel.id, SYSTEM, facilitator.email)
+    async with chromium() as browser:
+        _, phone = await screen(browser, live_day.base_url, PHONE)
+        await phone.goto(f"/j/{panel.code}")
+        await phone.get_by_role("button", name="Join the panel").click()
+        await phone.wait_for_url(f"**/p/{panel.id}")
+        await connected(phone)
+
+        _, tablet = await screen(browser, live_day.base_url, TABLET)
+        await tablet.goto(f"/login?next=/panels/{panel.id}/run")
+        await tablet.get_by_label("E-mail address").fill(facilitator.email)
+        await tablet.get_by_label("Password").fill(PASSWORD)
+        await tablet.get_by_role("button", name="Log in").click()
+        await tablet.wait_for_url(f"**/panels/{panel.id}/run")
+        await connected(tablet)
+
+        _, display = await screen(browser, live_day.base_url, PROJECTOR)
+        await display.goto(f"/d/{panel.display_token}")
+        await connected(display)
+        await display.wait_for_selector(".display-count >> text=1 have joined")
+
+        for page in (phone, display):  # a mark that a reload would wipe
+            await page.evaluate("window.__sameDocument = true")
+        await tablet.get_by_role("button", name="Start the first step").click()
+
+        await phone.wait_for_selector("#phone-step h1 >> text=Survey before the discussion")
+        await display.wait_for_selector("#display-step h1 >> text=Survey before the discussion")
+        for page in (phone, display):
+            assert await page.evaluate("window.__sameDocument === true"), "the page reloaded"
+        await tablet.wait_for_selector("#fac-agenda li.is-current >> text=Survey before")
+        await tablet.wait_for_selector("#fac-tables .person.is-online")
+
+        await tablet.get_by_role("button", name="Next step →").click()
+        await phone.wait_for_selector("#phone-step h1 >> text=Briefing")
+        await display.wait_for_selector("#display-step h1 >> text=Briefing")
+
+        await phone.screenshot(path=artifacts / "phone.png", full_page=True)
+        await tablet.screenshot(path=artifacts / "tablet.png", full_page=True)
+        await display.screenshot(path=artifacts / "display.png")

@@ -1,0 +1,70 @@
+"""Settings come from the environment with safe defaults; production refuses unsafe ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from server.settings import Settings, SettingsError
+
+
+def test_a_laptop_needs_no_settings_at_all(tmp_path: Path) -> None:
+    settings = Settings.from_env({"BORGERPANEL_DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'borgerpanel.sqlite3'}"
+    assert settings.redis_url is None
+    assert len(settings.secret_key) >= 32
+    # The generated key is kept, so sessions survive a restart.
+    again = Settings.from_env({"BORGERPANEL_DATA_DIR": str(tmp_path)})
+    assert again.secret_key == settings.secret_key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("secret", ["", "secret", "short-but-not-empty"])
+def test_production_refuses_a_missing_or_weak_secret_with_advice(
+    tmp_path: Path, secret: str
+) -> None:
+    env = {
+        "BORGERPANEL_ENV": "production",
+        "BORGERPANEL_DATA_DIR": str(tmp_path),
+        "BORGERPANEL_SECRET_KEY": secret,
+    }
+    with pytest.raises(SettingsError, match="BORGERPANEL_SECRET_KEY.*token_urlsafe"):
+        Settings.from_env(env)
+
+
+def test_production_accepts_a_strong_secret(tmp_path: Path) -> None:
+    env = {
+        "BORGERPANEL_ENV": "production",
+        "BORGERPANEL_DATA_DIR": str(tmp_path),
+        "BORGERPANEL_SECRET_KEY": "k" * 48,
+    }
+    assert Settings.from_env(env).production
+
+
+def test_hosting_style_database_urls_get_the_async_driver(tmp_path: Path) -> None:
+    env = {
+        "BORGERPANEL_DATA_DIR": str(tmp_path),
+        "BORGERPANEL_DATABASE_URL": "postgres://u:p@db:5432/panel",
+        "BORGERPANEL_REDIS_URL": "redis://cache:6379/0",
+    }
+    settings = Settings.from_env(env)
+    assert settings.database_url == "postgresql+asyncpg://u:p@db:5432/panel"
+    assert settings.redis_url == "redis://cache:6379/0"
+
+
+def test_an_unknown_environment_name_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="development' or 'production"):
+        Settings.from_env({"BORGERPANEL_ENV": "staging", "BORGERPANEL_DATA_DIR": str(tmp_path)})
+
+
+def test_the_cli_refuses_to_start_in_production_without_a_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from server.cli import main
+
+    monkeypatch.setenv("BORGERPANEL_ENV", "production")
+    monkeypatch.setenv("BORGERPANEL_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("BORGERPANEL_SECRET_KEY", raising=False)
+    assert main(["db", "upgrade"]) == 2
+    assert "BORGERPANEL_SECRET_KEY is not set" in capsys.readouterr().err
