@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.people import CSRF
-from tests.support.servers import ROOT, free_port, env_for
+from tests.support.servers import ROOT, env_for, free_port
 
 
 def run_cli(

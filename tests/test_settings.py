@@ -29,7 +29,7 @@ def test_production_refuses_a_missing_or_weak_secret_with_advice(
         "BORGERPANEL_DATA_DIR": str(tmp_path),
         "BORGERPANEL_SECRET_KEY": secret,
     }
-    with pytest.raises(SettingsError, match="BORGERPANEL_SECRET_KEY.*token_urlsafe"):
+    with pytest.raises(SettingsError, match=r"BORGERPANEL_SECRET_KEY.*token_urlsafe"):
         Settings.from_env(env)
 
 

@@ -76,7 +76,7 @@ async def phone_on(day: Day, panel: PanelInfo) -> tuple[Person, LiveScreen]:
     return phone, screen
 
 
-def shows(title: str):  # noqa: ANN201
+def shows(title: str):
     return lambda m: title in text_of(str(m.get("content", "")))
 
 
@@ -139,6 +139,10 @@ def private_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]
         process.wait(10)
 
 
+def start_process(command: list[str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL)
+
+
 async def wait_for_redis(url: str) -> None:
     client = Redis.from_url(url)
     try:
@@ -170,7 +174,7 @@ async def test_writes_succeed_while_redis_is_down_and_screens_resync_after(
             health = (await tablet.get("/healthz")).json()
             assert health["status"] == "ok" and health["broker"]["state"] == "unavailable"
 
-            restarted = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+            restarted = start_process(command)
             try:
                 await wait_for_redis(url)
                 # When Redis is back the phone is resynced from the database by itself.
