@@ -1,0 +1,50 @@
+"""Rules that span the items of one panel: unique keys and sound before–after pairs.
+
+A T2 item that repeats a T1 item is what lets the analysis pair answers per
+respondent, so the pair must compare like with like: the same kind, the same options
+and, for knowledge items, the same correct answer. Each T1 item is repeated at most
+once, so every respondent has at most one before–after pair per question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from facilitation.errors import N_, Refused
+from facilitation.survey.items import SurveyItem, Wave
+
+
+def validate_survey(items: Sequence[SurveyItem]) -> tuple[SurveyItem, ...]:
+    """Check the items of one panel (both waves) together; returns them unchanged."""
+    by_key: dict[str, SurveyItem] = {}
+    for item in items:
+        if item.key in by_key:
+            raise Refused(N_("Two questions have the key %(key)s."), key=item.key)
+        by_key[item.key] = item
+    repeated: set[str] = set()
+    for item in items:
+        if item.pairs_with is None:
+            continue
+        earlier = by_key.get(item.pairs_with)
+        if earlier is None or earlier.wave is not Wave.BEFORE:
+            raise Refused(
+                N_("Question %(key)s repeats %(other)s, which is not asked before the discussion."),
+                key=item.key,
+                other=item.pairs_with,
+            )
+        if earlier.kind is not item.kind or earlier.options != item.options:
+            raise Refused(
+                N_("Question %(key)s must have the same kind and options as %(other)s."),
+                key=item.key,
+                other=earlier.key,
+            )
+        if earlier.correct != item.correct:
+            raise Refused(
+                N_("Question %(key)s must have the same correct answer as %(other)s."),
+                key=item.key,
+                other=earlier.key,
+            )
+        if earlier.key in repeated:
+            raise Refused(N_("Two questions repeat %(other)s."), other=earlier.key)
+        repeated.add(earlier.key)
+    return tuple(items)
