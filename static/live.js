@@ -49,8 +49,57 @@
   document.addEventListener("htmx:after:request", function (event) {
     var ctx = event.detail.ctx;
     var form = ctx.sourceElement.closest ? ctx.sourceElement.closest("form") : null;
-    if (form && ctx.response && ctx.response.status < 500) delete form.dataset.idempotencyKey;
+    if (!form || !ctx.response) return;
+    if (ctx.response.status < 500) delete form.dataset.idempotencyKey;
+    // Sent: an empty form for the next one. Refused: keep what was typed to fix it.
+    if (ctx.response.status < 300 && form.hasAttribute("data-reset-on-success")) form.reset();
   });
+
+  /* --- personal marks over shared fragments --------------------------------------- */
+
+  // Lists are rendered once per table; how this phone voted arrives separately in
+  // #phone-marks and is laid over the shared buttons here.
+  function applyMarks() {
+    var marks = document.getElementById("phone-marks");
+    if (!marks) return;
+    var votes = {}, upvotes = [];
+    try { votes = JSON.parse(marks.dataset.votes || "{}"); } catch (e) { votes = {}; }
+    try { upvotes = JSON.parse(marks.dataset.upvotes || "[]"); } catch (e) { upvotes = []; }
+    document.querySelectorAll("[data-statement][data-choice]").forEach(function (button) {
+      var pressed = votes[button.dataset.statement] === button.dataset.choice;
+      button.setAttribute("aria-pressed", pressed ? "true" : "false");
+    });
+    document.querySelectorAll("[data-upvote]").forEach(function (button) {
+      var pressed = upvotes.indexOf(Number(button.dataset.upvote)) !== -1;
+      button.setAttribute("aria-pressed", pressed ? "true" : "false");
+      button.value = pressed ? "off" : "on";
+    });
+  }
+  document.addEventListener("htmx:after:swap", applyMarks);
+
+  /* --- the argument wall rotates by itself when the facilitator chooses so -------- */
+
+  var rotation = 0;
+  function rotateWall() {
+    var wall = document.querySelector(".wall[data-mode='rotating']");
+    if (!wall) return;
+    var pages = wall.querySelectorAll(".wall-page");
+    if (pages.length < 2) return;
+    rotation = (rotation + 1) % pages.length;
+    showPage(wall, rotation);
+  }
+  function showPage(wall, index) {
+    wall.querySelectorAll(".wall-page").forEach(function (page, i) {
+      page.classList.toggle("is-current", i === index);
+    });
+  }
+  function keepRotation() {
+    var wall = document.querySelector(".wall[data-mode='rotating']");
+    if (!wall) { rotation = 0; return; }
+    var pages = wall.querySelectorAll(".wall-page");
+    if (rotation >= pages.length) rotation = 0;
+    showPage(wall, rotation);
+  }
 
   /* --- the live socket ------------------------------------------------------------ */
 
@@ -118,6 +167,8 @@
 
   document.addEventListener("htmx:ws:after:message:incoming", function () {
     tick();
+    applyMarks();
+    keepRotation();
     var step = document.querySelector("[data-step-key]");
     if (!step) return;
     var key = step.getAttribute("data-step-key");
@@ -158,6 +209,8 @@
     var step = document.querySelector("[data-step-key]");
     stepKey = step ? step.getAttribute("data-step-key") : null;
     tick();
+    applyMarks();
     setInterval(tick, 1000);
+    setInterval(rotateWall, 12000);
   });
 })();

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from server.services import Services
 from server.web import throttle
 from tests.support.day import Day
+from tests.support.externals import postgres_database
 from tests.support.servers import running_app, settings_for, uvicorn_in_process
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -26,6 +27,19 @@ async def app(tmp_path: Path) -> AsyncIterator[Starlette]:
     """The application on SQLite and the memory broker, started as in production."""
     async with running_app(settings_for(tmp_path / "data")) as started:
         yield started
+
+
+@pytest.fixture
+async def pg_day(tmp_path: Path) -> AsyncIterator[Day]:
+    """The same application on a fresh PostgreSQL database: concurrency for real."""
+    async with postgres_database() as url:
+        settings = settings_for(tmp_path / "data", BORGERPANEL_DATABASE_URL=url)
+        async with running_app(settings) as started:
+            day = Day(started.state.services, "http://testserver", started)
+            try:
+                yield day
+            finally:
+                await day.close()
 
 
 @pytest.fixture

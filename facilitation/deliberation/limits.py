@@ -30,7 +30,7 @@ class RateRule:
 
 
 # Generous for a table typing together on one phone, tight for anything automatic.
-SUBMISSION_RATE = RateRule(count=5, seconds=60)
+SUBMISSION_RATE = RateRule(count=12, seconds=60)
 
 
 def seconds_to_wait(rule: RateRule, recent: Iterable[datetime], now: datetime) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -66,6 +67,10 @@ class Panel(Base):
     seq: Mapped[int] = mapped_column(Integer, default=0)
     timer_ends_at: Mapped[datetime | None] = mapped_column(default=None)
     timer_remaining: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Pre-moderation: arguments wait for approval; post: visible at once, can be hidden.
+    moderation: Mapped[str] = mapped_column(String(10), default="pre", server_default="pre")
+    # Whether facilitators see which participant wrote what (default: only the table).
+    authors_visible: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -149,3 +154,85 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Proposal(Base):
+    """A proposal the panel discusses and votes on."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (Index("ix_proposals_panel_position", "panel_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class ArgumentRow(Base):
+    """An argument a table sent in a discussion step (`facilitation.deliberation.Argument`)."""
+
+    __tablename__ = "arguments"
+    __table_args__ = (Index("ix_arguments_panel_step", "panel_id", "step_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"))
+    step_id: Mapped[int] = mapped_column(ForeignKey("steps.id", ondelete="CASCADE"))
+    table_id: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposals.id", ondelete="SET NULL"), default=None
+    )
+    stance: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12))
+    moderated: Mapped[bool] = mapped_column(default=False)
+    edited: Mapped[bool] = mapped_column(default=False)
+    hidden_reason: Mapped[str | None] = mapped_column(String(30), default=None)
+    hidden_note: Mapped[str] = mapped_column(Text, default="")
+    merged_into: Mapped[int | None] = mapped_column(Integer, default=None)
+    merged_tables: Mapped[list[int]] = mapped_column(JSON, default=list)
+    merged_submissions: Mapped[int] = mapped_column(Integer, default=0)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StatementVote(Base):
+    """Agree / disagree / pass on another table's argument: one per participant."""
+
+    __tablename__ = "statement_votes"
+    __table_args__ = (UniqueConstraint("argument_id", "participant_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    argument_id: Mapped[int] = mapped_column(ForeignKey("arguments.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    choice: Mapped[str] = mapped_column(String(10))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QuestionRow(Base):
+    """A table's question for the expert panel (`facilitation.deliberation.Question`)."""
+
+    __tablename__ = "questions"
+    __table_args__ = (Index("ix_questions_panel_step", "panel_id", "step_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"))
+    step_id: Mapped[int] = mapped_column(ForeignKey("steps.id", ondelete="CASCADE"))
+    table_id: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    position: Mapped[int | None] = mapped_column(Integer, default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(default=None)
+    moderated: Mapped[bool] = mapped_column(default=False)
+    edited: Mapped[bool] = mapped_column(default=False)
+    hidden_reason: Mapped[str | None] = mapped_column(String(30), default=None)
+    hidden_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class QuestionUpvote(Base):
+    __tablename__ = "question_upvotes"
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("questions.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )

@@ -42,7 +42,18 @@ GAP_WAIT = 2.0
 """How long a missing seq may be late (two processes publish out of order) before resync."""
 COALESCE = 0.25
 """At most four renders a second of topics that change in bursts."""
-COALESCED_TOPICS = frozenset({"tables", "presence", "tally", "counts"})
+COALESCED_TOPICS = frozenset(
+    {
+        "tables",
+        "presence",
+        "tally",
+        "counts",
+        "arguments",
+        "questions",
+        "statement_counts",
+        "question_counts",
+    }
+)
 LINGER = 60.0
 """Keep a panel's subscription this long after its last screen left (reloads are common)."""
 
@@ -216,8 +227,12 @@ class PanelChannel:
                     continue
                 shared, language = key
                 parts: list[tuple[Fragment, str]] = []
+                # "phones" means every phone, so every table's fragments too.
+                everyone = topics_by_audience.get(aud.PHONES, set())
                 for audience in shared:
-                    topics = topics_by_audience.get(audience)
+                    topics = set(topics_by_audience.get(audience, ()))
+                    if aud.kind(audience) == "table":
+                        topics |= everyone
                     if topics:
                         parts += [(f, audience) for f in affected(audience, topics)]
                 if parts:

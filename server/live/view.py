@@ -34,12 +34,12 @@ class PanelView:
         self.presence = presence
         self.now: datetime = utcnow()
         self.base_url = ""
-        self._memo: dict[str, Any] = {}
+        self.memo: dict[str, Any] = {}
 
-    async def _once(self, key: str, load: Callable[[], Awaitable[T]]) -> T:
-        if key not in self._memo:
-            self._memo[key] = await load()
-        value: T = self._memo[key]
+    async def once(self, key: str, load: Callable[[], Awaitable[T]]) -> T:
+        if key not in self.memo:
+            self.memo[key] = await load()
+        value: T = self.memo[key]
         return value
 
     async def panel(self) -> Panel:
@@ -49,7 +49,7 @@ class PanelView:
                 raise PanelGone(self.panel_id)
             return panel
 
-        return await self._once("panel", load)
+        return await self.once("panel", load)
 
     async def steps(self) -> list[Step]:
         async def load() -> list[Step]:
@@ -58,7 +58,7 @@ class PanelView:
             )
             return list(rows)
 
-        return await self._once("steps", load)
+        return await self.once("steps", load)
 
     async def current_step(self) -> Step | None:
         panel = await self.panel()
@@ -82,7 +82,7 @@ class PanelView:
             )
             return list(rows)
 
-        return await self._once("tables", load)
+        return await self.once("tables", load)
 
     async def participants(self) -> list[Participant]:
         async def load() -> list[Participant]:
@@ -93,18 +93,18 @@ class PanelView:
             )
             return list(rows)
 
-        return await self._once("participants", load)
+        return await self.once("participants", load)
 
     async def joined_count(self) -> int:
         async def load() -> int:
-            if "participants" in self._memo:
-                return len(self._memo["participants"])
+            if "participants" in self.memo:
+                return len(self.memo["participants"])
             count = await self.session.scalar(
                 select(func.count()).where(Participant.panel_id == self.panel_id)
             )
             return int(count or 0)
 
-        return await self._once("joined_count", load)
+        return await self.once("joined_count", load)
 
     async def seated(self) -> Counter[int]:
         return Counter(p.table_id for p in await self.participants() if p.table_id is not None)
@@ -114,7 +114,7 @@ class PanelView:
             row = await self.session.get(Participant, participant_id)
             return row if row is not None and row.panel_id == self.panel_id else None
 
-        return await self._once(f"participant:{participant_id}", load)
+        return await self.once(f"participant:{participant_id}", load)
 
     async def table(self, table_id: int | None) -> PanelTable | None:
         return next((t for t in await self.tables() if t.id == table_id), None)

@@ -11,6 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.agenda import PanelStatus
 from facilitation.codes import new_join_code
+from facilitation.deliberation.arguments import DiscussionRules
+from facilitation.deliberation.limits import checked_limit
+from facilitation.deliberation.questions import QuestionRules
+from facilitation.deliberation.states import parse_moderation_mode
 from facilitation.errors import N_, Refused
 from facilitation.panel import (
     checked_panel_text,
@@ -27,6 +31,7 @@ from server.i18n import translate
 from server.live import audiences as aud
 from server.ops.common import lock_panel, require_not_closed, steps_of
 from server.ops.events import Actor, record
+from server.ops.proposals import proposals_of
 from server.services import Services
 
 JOIN_CODE_LIFETIME = timedelta(days=30)
@@ -378,3 +383,71 @@ async def _step_in(session: AsyncSession, panel_id: int, step_id: int) -> Step:
     if step is None or step.panel_id != panel_id:
         raise Refused(N_("There is no such step in this panel."))
     return step
+
+
+async def update_settings(
+    services: Services, panel_id: int, actor: Actor, moderation: str, authors_visible: bool
+) -> None:
+    """How the panel moderates text, and whether facilitators see who wrote what."""
+    mode = parse_moderation_mode(moderation)
+    async with services.db.writing() as session:
+        panel = await lock_panel(session, panel_id)
+        before = {"moderation": panel.moderation, "authors_visible": panel.authors_visible}
+        panel.moderation, panel.authors_visible = mode.value, authors_visible
+        change = await record(
+            session,
+            panel_id,
+            actor,
+            "panel.settings",
+            {"before": before, "moderation": mode.value, "authors_visible": authors_visible},
+            topics=("panel", "arguments"),
+            audiences=(aud.FACILITATORS,),
+        )
+    await services.announce(change)
+
+
+async def edit_step_settings(
+    services: Services,
+    panel_id: int,
+    actor: Actor,
+    step_id: int,
+    proposals: list[str],
+    values: dict[str, str],
+) -> None:
+    """The kind-specific settings of a discussion or questions step, from the setup form."""
+    async with services.db.writing() as session:
+        panel = await lock_panel(session, panel_id)
+        require_not_closed(panel)
+        step = await _step_in(session, panel_id, step_id)
+        settings = dict(step.settings)
+        if step.kind == "discussion":
+            known = {p.id for p in await proposals_of(session, panel_id)}
+            chosen = [int(p) for p in proposals if p.isdigit() and int(p) in known]
+            rules = DiscussionRules(
+                proposals=tuple(sorted(chosen)),
+                per_participant=checked_limit(values.get("arguments_per_participant")),
+                per_table=checked_limit(values.get("arguments_per_table")),
+            )
+            settings.update(rules.to_settings())
+            settings["statement_votes"] = values.get("statement_votes") == "on"
+        elif step.kind == "questions":
+            rules_q = QuestionRules(
+                per_table=checked_limit(values.get("questions_per_table")),
+                sent_per_table=checked_limit(values.get("questions_sent_per_table")),
+                upvotes=values.get("question_upvotes") == "on",
+            )
+            settings.update(rules_q.to_settings())
+        else:
+            raise Refused(N_("This kind of step has no settings of its own."))
+        step.settings = settings
+        step.revision += 1
+        change = await record(
+            session,
+            panel_id,
+            actor,
+            "step.settings",
+            {"step": step.id, "settings": settings},
+            topics=("panel",),
+            audiences=EVERYONE,
+        )
+    await services.announce(change)

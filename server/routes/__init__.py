@@ -32,13 +32,26 @@ def socket(path: str, endpoint: Callable[..., Any], *, serves: str) -> WebSocket
 
 
 def all_routes() -> list[BaseRoute]:
-    from server.routes import auth, display, facilitator, organiser, participant, public
+    from server.routes import (
+        auth,
+        display,
+        facilitator,
+        facilitator_deliberation,
+        organiser,
+        participant,
+        participant_deliberation,
+        proposals,
+        public,
+    )
 
     return [
         *public.routes,
         *auth.routes,
         *participant.routes,
+        *participant_deliberation.routes,
         *facilitator.routes,
+        *facilitator_deliberation.routes,
         *organiser.routes,
+        *proposals.routes,
         *display.routes,
     ]

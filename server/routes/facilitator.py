@@ -24,7 +24,7 @@ from server.web.access import (
     require_staff,
     services_of,
 )
-from server.web.csrf import checked_form
+from server.web.csrf import checked_form, csrf_token
 from server.web.respond import done, language_of, page, t
 
 AGENDA_ACTIONS = ("start", "advance", "back", "close", "reopen", "go_to")
@@ -39,7 +39,9 @@ async def run(request: Request) -> Response:
     language = language_of(request)
     async with services.hub.view(panel_id) as view:
         panel = await view.panel()
-        fragments = await render_screen(services.renderer, language, view, (aud.FACILITATORS,))
+        fragments = await render_screen(
+            services.renderer, language, view, (aud.FACILITATORS,), csrf_token(request)
+        )
         tables = await view.tables()
     return page(
         request,

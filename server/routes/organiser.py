@@ -12,6 +12,7 @@ from facilitation.steps import StepKind
 from server.db.models import Account, PanelMember
 from server.ops import agenda, panels
 from server.ops.events import Actor
+from server.ops.proposals import proposals_of
 from server.routes import route
 from server.screens.common import qr_svg
 from server.web.access import (
@@ -61,6 +62,7 @@ async def setup(request: Request) -> Response:
         tables = await view.tables()
         seated = await view.seated()
         joined = await view.joined_count()
+        proposals = await proposals_of(view.session, panel_id)
         team = list(
             await view.session.scalars(
                 select(Account)
@@ -79,6 +81,7 @@ async def setup(request: Request) -> Response:
         panel=panel,
         steps=steps,
         tables=tables,
+        proposals=proposals,
         seated=seated,
         joined=joined,
         team=team,
@@ -96,7 +99,7 @@ def _back(panel_id: int) -> str:
 
 
 async def edit_text(request: Request) -> Response:
-    panel_id, actor, form = await _organiser_form(request)
+    panel_id, actor, form = await organiser_form(request)
     await panels.update_text(
         services_of(request),
         panel_id,
@@ -109,13 +112,13 @@ async def edit_text(request: Request) -> Response:
 
 
 async def table_count(request: Request) -> Response:
-    panel_id, actor, form = await _organiser_form(request)
+    panel_id, actor, form = await organiser_form(request)
     await panels.set_table_count(services_of(request), panel_id, actor, str(form.get("count", "")))
     return done(request, t(request, "Saved."), _back(panel_id))
 
 
 async def rename_table(request: Request) -> Response:
-    panel_id, actor, form = await _organiser_form(request)
+    panel_id, actor, form = await organiser_form(request)
     await panels.rename_table(
         services_of(request),
         panel_id,
@@ -127,7 +130,7 @@ async def rename_table(request: Request) -> Response:
 
 
 async def add_step(request: Request) -> Response:
-    panel_id, actor, form = await _organiser_form(request)
+    panel_id, actor, form = await organiser_form(request)
     await panels.add_step(
         services_of(request),
         panel_id,
@@ -141,7 +144,7 @@ async def add_step(request: Request) -> Response:
 
 
 async def edit_step(request: Request) -> Response:
-    panel_id, actor, form = await _organiser_form(request)
+    panel_id, actor, form = await organiser_form(request)
     await panels.edit_step(
         services_of(request),
         panel_id,
@@ -156,7 +159,7 @@ async def edit_step(request: Request) -> Response:
 
 
 async def move_step(request: Request) -> Response:
-    panel_id, actor, form = await _organiser_form(request)
+    panel_id, actor, form = await organiser_form(request)
     await panels.move_step(
         services_of(request),
         panel_id,
@@ -168,7 +171,7 @@ async def move_step(request: Request) -> Response:
 
 
 async def delete_step(request: Request) -> Response:
-    panel_id, actor, _form = await _organiser_form(request)
+    panel_id, actor, _form = await organiser_form(request)
     await panels.delete_step(
         services_of(request), panel_id, actor, int(request.path_params["step_id"])
     )
@@ -176,38 +179,38 @@ async def delete_step(request: Request) -> Response:
 
 
 async def open_panel(request: Request) -> Response:
-    panel_id, actor, _form = await _organiser_form(request)
+    panel_id, actor, _form = await organiser_form(request)
     await agenda.transition(services_of(request), panel_id, actor, "open")
     return done(request, t(request, "The panel is open: people can join now."), _back(panel_id))
 
 
 async def renew_join_code(request: Request) -> Response:
-    panel_id, actor, _form = await _organiser_form(request)
+    panel_id, actor, _form = await organiser_form(request)
     await panels.renew_join_code(services_of(request), panel_id, actor)
     return done(request, t(request, "The panel has a new join code."), _back(panel_id))
 
 
 async def renew_display_link(request: Request) -> Response:
-    panel_id, actor, _form = await _organiser_form(request)
+    panel_id, actor, _form = await organiser_form(request)
     await panels.renew_display_link(services_of(request), panel_id, actor)
     return done(request, t(request, "The old display link no longer works."), _back(panel_id))
 
 
 async def add_member(request: Request) -> Response:
-    panel_id, actor, form = await _organiser_form(request)
+    panel_id, actor, form = await organiser_form(request)
     await panels.add_member(services_of(request), panel_id, actor, str(form.get("email", "")))
     return done(request, t(request, "Added to the team."), _back(panel_id))
 
 
 async def remove_member(request: Request) -> Response:
-    panel_id, actor, _form = await _organiser_form(request)
+    panel_id, actor, _form = await organiser_form(request)
     await panels.remove_member(
         services_of(request), panel_id, actor, int(request.path_params["account_id"])
     )
     return done(request, t(request, "Removed from the team."), _back(panel_id))
 
 
-async def _organiser_form(request: Request) -> tuple[int, Actor, FormData]:
+async def organiser_form(request: Request) -> tuple[int, Actor, FormData]:
     panel_id = int(request.path_params["panel_id"])
     access = await require_staff(request, panel_id, organiser=True)
     form = await checked_form(request)

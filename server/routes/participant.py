@@ -12,6 +12,7 @@ from server.routes import route, socket
 from server.screens.registry import render_screen
 from server.web import live
 from server.web.access import Forbidden, require_participant, services_of
+from server.web.csrf import csrf_token
 from server.web.respond import language_of, page
 
 
@@ -30,7 +31,7 @@ async def phone(request: Request) -> Response:
         panel = await view.panel()
         language = language_of(request, panel)
         fragments = await render_screen(
-            services.renderer, language, view, phone_audiences(participant)
+            services.renderer, language, view, phone_audiences(participant), csrf_token(request)
         )
     return page(
         request,

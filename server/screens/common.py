@@ -8,6 +8,7 @@ from typing import Any
 import segno
 from markupsafe import Markup
 
+from server.live.deliberation_view import deliberation
 from server.live.view import PanelView
 
 
@@ -16,12 +17,18 @@ async def step_context(view: PanelView) -> dict[str, Any]:
     steps = await view.steps()
     step = await view.current_step()
     index = await view.current_index()
+    proposals = (
+        await deliberation(view).step_proposals(step)
+        if step is not None and step.kind == "discussion"
+        else []
+    )
     return {
         "panel": panel,
         "step": step,
+        "proposals": proposals,
         "step_number": (index + 1) if index is not None else None,
         "step_count": len(steps),
-        # Screens keep what someone is typing while this key stays the same.
+        # When this key changes, phones move focus to the new step (for screen readers).
         "step_key": f"{panel.status}:{step.id}:{step.revision}" if step else panel.status,
     }
 

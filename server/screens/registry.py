@@ -36,7 +36,14 @@ class Fragment:
 
 
 _FRAGMENTS: dict[str, list[Fragment]] = {}
-SCREENS = ("participant", "facilitator", "display")
+SCREENS = (
+    "participant",
+    "participant_deliberation",
+    "facilitator",
+    "facilitator_deliberation",
+    "display",
+    "display_deliberation",
+)
 
 
 def fragment(
@@ -78,21 +85,37 @@ async def render(
     audience: str,
     *,
     oob: bool,
+    extra: dict[str, Any] | None = None,
 ) -> str:
     context = await item.context(view, audience)
     return renderer.render(
-        language, item.template, oob_attr=OOB if oob else "", fragment_id=item.name, **context
+        language,
+        item.template,
+        oob_attr=OOB if oob else "",
+        fragment_id=item.name,
+        panel_id=view.panel_id,
+        **(extra or {}),
+        **context,
     )
 
 
 async def render_screen(
-    renderer: Renderer, language: str, view: PanelView, audiences: Iterable[str]
+    renderer: Renderer,
+    language: str,
+    view: PanelView,
+    audiences: Iterable[str],
+    csrf_token: str = "",
 ) -> dict[str, Markup]:
-    """Every fragment of a screen, inline, by name: what a page route puts in its layout."""
+    """Every fragment of a screen, inline, by name: what a page route puts in its layout.
+
+    A page carries the session's CSRF token in its forms, so they work without
+    JavaScript; live updates are shared by many sessions and rely on the header that
+    live.js adds instead.
+    """
     out: dict[str, Markup] = {}
+    extra = {"csrf_token": csrf_token}
     for audience in audiences:
         for item in fragments_for(audience):
-            out[item.name] = Markup(
-                await render(renderer, language, item, view, audience, oob=False)
-            )
+            html = await render(renderer, language, item, view, audience, oob=False, extra=extra)
+            out[item.name] = Markup(html)
     return out

@@ -19,6 +19,10 @@ def _axe_source() -> str:
 
 async def axe_violations(page: Page) -> list[dict[str, Any]]:
     """Serious and critical WCAG 2.1 A/AA violations on the page as it is now."""
+    # Colours are only judged once arrival animations (fading in) have finished.
+    await page.wait_for_function(
+        "() => document.getAnimations().every(a => a.playState !== 'running')"
+    )
     # Evaluated through the DevTools protocol, so the page's CSP does not block it.
     await page.evaluate(_axe_source())
     result: dict[str, Any] = await page.evaluate(

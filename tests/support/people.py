@@ -109,3 +109,40 @@ class LiveScreen:
 
     async def close(self) -> None:
         await self.connection.close()
+
+
+class Recorder:
+    """Reads a screen's socket in the background, keeping every frame with its arrival time."""
+
+    def __init__(self, screen: LiveScreen) -> None:
+        self.screen = screen
+        self.frames: list[tuple[float, str]] = []
+        self._task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.screen.connection:
+                text = raw if isinstance(raw, str) else raw.decode()
+                self.frames.append((time.monotonic(), text))
+        except websockets.ConnectionClosed:
+            pass
+
+    def seen(self, needle: str, after: float = 0.0) -> bool:
+        return any(needle in text for at, text in self.frames if at >= after)
+
+    def seen_before(self, needle: str, before: float) -> bool:
+        return any(needle in text for at, text in self.frames if at < before)
+
+    async def wait_for(self, needles: list[str], timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            missing = [n for n in needles if not self.seen(n)]
+            if not missing:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(missing)} never arrived, e.g. {missing[:3]}")
+            await asyncio.sleep(0.05)
+
+    async def close(self) -> None:
+        await self.screen.close()
+        self._task.cancel()

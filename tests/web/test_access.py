@@ -65,6 +65,10 @@ class World:
             "step_id": str(step),
             "table_id": str(table),
             "account_id": str(self.spare_account),
+            # Authorisation comes before lookup: an unknown id still tells roles apart.
+            "argument_id": "999999",
+            "question_id": "999999",
+            "proposal_id": "999999",
         }
 
 

@@ -1,0 +1,137 @@
+"""Reading a panel's arguments and questions for the screens, once per render pass."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from facilitation.deliberation.arguments import Argument
+from facilitation.deliberation.questions import Question
+from facilitation.deliberation.statements import StatementTally
+from server.db.models import (
+    ArgumentRow,
+    Proposal,
+    QuestionRow,
+    QuestionUpvote,
+    StatementVote,
+)
+from server.db.models import Step as StepRow
+from server.live.view import PanelView
+from server.ops.records import argument_of, question_of
+
+
+class DeliberationView:
+    """Arguments, statement votes and questions of one panel, on top of a `PanelView`."""
+
+    def __init__(self, view: PanelView) -> None:
+        self.view = view
+
+    async def proposals(self) -> list[Proposal]:
+        async def load() -> list[Proposal]:
+            rows = await self.view.session.scalars(
+                select(Proposal)
+                .where(Proposal.panel_id == self.view.panel_id)
+                .order_by(Proposal.position)
+            )
+            return list(rows)
+
+        return await self.view.once("proposals", load)
+
+    async def proposal_titles(self) -> dict[int, str]:
+        return {p.id: p.title for p in await self.proposals()}
+
+    async def step_proposals(self, step: StepRow) -> list[Proposal]:
+        chosen = step.settings.get("proposals") or []
+        return [p for p in await self.proposals() if p.id in chosen]
+
+    async def discussion(self) -> StepRow | None:
+        """The discussion step on show: the open one, if it is a discussion."""
+        step = await self.view.current_step()
+        return step if step is not None and step.kind == "discussion" else None
+
+    async def arguments(self, step_id: int) -> list[Argument]:
+        async def load() -> list[Argument]:
+            rows = await self.view.session.scalars(
+                select(ArgumentRow)
+                .where(ArgumentRow.panel_id == self.view.panel_id, ArgumentRow.step_id == step_id)
+                .order_by(ArgumentRow.submitted_at, ArgumentRow.id)
+            )
+            return [argument_of(r) for r in rows]
+
+        return await self.view.once(f"arguments:{step_id}", load)
+
+    async def tallies(self, step_id: int) -> dict[int, StatementTally]:
+        async def load() -> dict[int, StatementTally]:
+            rows = await self.view.session.execute(
+                select(StatementVote.argument_id, StatementVote.choice, func.count())
+                .join(ArgumentRow, ArgumentRow.id == StatementVote.argument_id)
+                .where(ArgumentRow.step_id == step_id)
+                .group_by(StatementVote.argument_id, StatementVote.choice)
+            )
+            counts: dict[int, dict[str, int]] = {}
+            for argument_id, choice, count in rows.all():
+                counts.setdefault(argument_id, {})[choice] = int(count)
+            return {
+                a: StatementTally(c.get("agree", 0), c.get("disagree", 0), c.get("pass", 0))
+                for a, c in counts.items()
+            }
+
+        return await self.view.once(f"tallies:{step_id}", load)
+
+    async def my_votes(self, participant_id: int, step_id: int) -> dict[int, str]:
+        rows = await self.view.session.execute(
+            select(StatementVote.argument_id, StatementVote.choice)
+            .join(ArgumentRow, ArgumentRow.id == StatementVote.argument_id)
+            .where(ArgumentRow.step_id == step_id, StatementVote.participant_id == participant_id)
+        )
+        return {argument_id: choice for argument_id, choice in rows.all()}
+
+    async def questions(self) -> list[Question]:
+        async def load() -> list[Question]:
+            rows = await self.view.session.scalars(
+                select(QuestionRow)
+                .where(QuestionRow.panel_id == self.view.panel_id)
+                .order_by(QuestionRow.created_at, QuestionRow.id)
+            )
+            return [question_of(r) for r in rows]
+
+        return await self.view.once("questions", load)
+
+    async def upvotes(self) -> dict[int, int]:
+        async def load() -> dict[int, int]:
+            rows = await self.view.session.execute(
+                select(QuestionUpvote.question_id, func.count())
+                .join(QuestionRow, QuestionRow.id == QuestionUpvote.question_id)
+                .where(QuestionRow.panel_id == self.view.panel_id)
+                .group_by(QuestionUpvote.question_id)
+            )
+            return {q: int(n) for q, n in rows.all()}
+
+        return await self.view.once("upvotes", load)
+
+    async def my_upvotes(self, participant_id: int) -> list[int]:
+        rows = await self.view.session.scalars(
+            select(QuestionUpvote.question_id)
+            .join(QuestionRow, QuestionRow.id == QuestionUpvote.question_id)
+            .where(
+                QuestionRow.panel_id == self.view.panel_id,
+                QuestionUpvote.participant_id == participant_id,
+            )
+        )
+        return sorted(rows)
+
+    async def questions_step(self) -> StepRow | None:
+        step = await self.view.current_step()
+        return step if step is not None and step.kind == "questions" else None
+
+    async def table_labels(self) -> dict[int, str]:
+        return {t.id: t.label for t in await self.view.tables()}
+
+
+def deliberation(view: PanelView) -> DeliberationView:
+    """The deliberation reader of this render pass (one per view, so its cache is shared)."""
+    existing = view.memo.get("deliberation")
+    if existing is None:
+        existing = DeliberationView(view)
+        view.memo["deliberation"] = existing
+    assert isinstance(existing, DeliberationView)
+    return existing
