@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Sta
         try:
             yield
         finally:
+            await services.ballots.stop()
             await services.hub.stop()
             await services.broker.stop()
             await services.db.dispose()

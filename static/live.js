@@ -61,13 +61,19 @@
   // #phone-marks and is laid over the shared buttons here.
   function applyMarks() {
     var marks = document.getElementById("phone-marks");
-    if (!marks) return;
+    if (!marks) marks = document.createElement("div");
     var votes = {}, upvotes = [];
     try { votes = JSON.parse(marks.dataset.votes || "{}"); } catch (e) { votes = {}; }
     try { upvotes = JSON.parse(marks.dataset.upvotes || "[]"); } catch (e) { upvotes = []; }
     document.querySelectorAll("[data-statement][data-choice]").forEach(function (button) {
       var pressed = votes[button.dataset.statement] === button.dataset.choice;
       button.setAttribute("aria-pressed", pressed ? "true" : "false");
+    });
+    var ballot = document.getElementById("phone-my-ballot");
+    var mine = [];
+    try { mine = JSON.parse((ballot && ballot.dataset.mine) || "[]"); } catch (e) { mine = []; }
+    document.querySelectorAll(".results [data-option]").forEach(function (row) {
+      row.classList.toggle("is-mine", mine.indexOf(row.dataset.option) !== -1);
     });
     document.querySelectorAll("[data-upvote]").forEach(function (button) {
       var pressed = upvotes.indexOf(Number(button.dataset.upvote)) !== -1;

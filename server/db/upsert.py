@@ -2,17 +2,21 @@
 
 One row per person per thing (a statement vote, a ballot) must hold under concurrent
 requests; the database's own conflict handling does that atomically, where a
-read-then-write would race on PostgreSQL.
+read-then-write would race on PostgreSQL. Votes are the busiest writes of the day, so
+each statement is built once and reused with new parameters: building the `excluded`
+clause afresh costs more than running the statement.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql import Executable
 
 
 async def upsert(
@@ -23,10 +27,36 @@ async def upsert(
     update: Sequence[str],
 ) -> None:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    statement = _statement(dialect, model, tuple(sorted(values)), tuple(conflict), tuple(update))
+    await session.execute(statement, values)
+
+
+async def upsert_many(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    rows: list[dict[str, Any]],
+    conflict: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """The same for many rows at once (executemany); rows must share their columns."""
+    if not rows:
+        return
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    statement = _statement(dialect, model, tuple(sorted(rows[0])), tuple(conflict), tuple(update))
+    await session.execute(statement, rows)
+
+
+@cache
+def _statement(
+    dialect: str,
+    model: type[DeclarativeBase],
+    columns: tuple[str, ...],
+    conflict: tuple[str, ...],
+    update: tuple[str, ...],
+) -> Executable:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**values)
-    statement = statement.on_conflict_do_update(
+    statement = insert(model)
+    return statement.on_conflict_do_update(
         index_elements=list(conflict),
         set_={name: statement.excluded[name] for name in update},
     )
-    await session.execute(statement)

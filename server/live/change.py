@@ -13,24 +13,33 @@ def channel(panel_id: int) -> str:
 
 @dataclass(frozen=True)
 class Change:
-    """Panel `panel_id` reached `seq`; `topics` changed for `audiences`."""
+    """Panel `panel_id` reached `seq`; `topics` changed for `audiences`.
+
+    A batch of changes written in one transaction (ballots cast together) is announced
+    once, covering every seq from `first` to `seq`.
+    """
 
     panel_id: int
     seq: int
     topics: tuple[str, ...]
     audiences: tuple[str, ...]
+    first: int | None = None
+
+    @property
+    def seqs(self) -> range:
+        return range(self.first if self.first is not None else self.seq, self.seq + 1)
 
     def encode(self) -> bytes:
-        return json.dumps(
-            {
-                "t": "change",
-                "panel": self.panel_id,
-                "seq": self.seq,
-                "topics": self.topics,
-                "audiences": self.audiences,
-            },
-            separators=(",", ":"),
-        ).encode()
+        data: dict[str, Any] = {
+            "t": "change",
+            "panel": self.panel_id,
+            "seq": self.seq,
+            "topics": self.topics,
+            "audiences": self.audiences,
+        }
+        if self.first is not None:
+            data["first"] = self.first
+        return json.dumps(data, separators=(",", ":")).encode()
 
 
 @dataclass(frozen=True)
@@ -58,11 +67,13 @@ def decode(message: bytes) -> Change | Presence | None:
     try:
         data: dict[str, Any] = json.loads(message)
         if data["t"] == "change":
+            first = data.get("first")
             return Change(
                 int(data["panel"]),
                 int(data["seq"]),
                 tuple(data["topics"]),
                 tuple(data["audiences"]),
+                int(first) if first is not None else None,
             )
         if data["t"] == "presence":
             return Presence(

@@ -40,8 +40,8 @@ log = logging.getLogger(__name__)
 
 GAP_WAIT = 2.0
 """How long a missing seq may be late (two processes publish out of order) before resync."""
-COALESCE = 0.25
-"""At most four renders a second of topics that change in bursts."""
+COALESCE = 0.2
+"""At most five renders a second of topics that change in bursts (votes, joins)."""
 COALESCED_TOPICS = frozenset(
     {
         "tables",
@@ -76,9 +76,13 @@ class PanelChannel:
         self.seen: set[int] = set()
         self.pending: dict[str, set[str]] = defaultdict(set)
         self._flush_scheduled = False
+        self._last_flush = 0.0
         self._gap_scheduled = False
-        self._cache: dict[tuple[str, str, str, bool], str] = {}
+        # Rendered fragments, valid until a change touches one of their topics.
+        self._cache: dict[tuple[Fragment, str, str], str] = {}
         self._idle_since: float | None = None
+        self._arrivals: list[tuple[LiveSocket, int | None]] = []
+        self._arrivals_pending = False
         self.task = asyncio.create_task(self._run(), name=f"panel-channel-{panel_id}")
         self.ready = asyncio.Event()
 
@@ -89,8 +93,16 @@ class PanelChannel:
         return [s for g in self.groups.values() for s in g.sockets]
 
     def attach(self, socket: LiveSocket, since: int | None) -> None:
+        """Queue a new screen for its snapshot; a burst of arrivals shares one job.
+
+        After a restart a whole room reconnects at once: their snapshots are made
+        together from one read of the database instead of one read each.
+        """
         self._idle_since = None
-        self.jobs.put_nowait(("attach", socket, since))
+        self._arrivals.append((socket, since))
+        if not self._arrivals_pending:
+            self._arrivals_pending = True
+            self.jobs.put_nowait(("arrivals",))
 
     def detach(self, socket: LiveSocket) -> None:
         self.jobs.put_nowait(("detach", socket))
@@ -141,8 +153,8 @@ class PanelChannel:
             await self._on_broker(job[1])
         elif kind == "change":
             await self._on_change(job[1])
-        elif kind == "attach":
-            await self._on_attach(job[1], job[2])
+        elif kind == "arrivals":
+            await self._on_arrivals()
         elif kind == "detach":
             self._on_detach(job[1])
         elif kind == "resync":
@@ -166,7 +178,8 @@ class PanelChannel:
                     Change(self.panel_id, 0, ("presence",), (aud.FACILITATORS, aud.DISPLAY))
                 )
         elif isinstance(decoded, Change) and decoded.panel_id == self.panel_id:
-            self._track(decoded.seq)
+            for seq in decoded.seqs:
+                self._track(seq)
             await self._on_change(decoded)
 
     def _track(self, seq: int) -> None:
@@ -195,7 +208,8 @@ class PanelChannel:
         await self._resync(None)
 
     async def _on_change(self, change: Change) -> None:
-        self._cache.clear()
+        touched = set(change.topics)
+        self._cache = {k: v for k, v in self._cache.items() if not k[0].topics & touched}
         if "seat" in change.topics or "access" in change.topics:
             await self._refresh_audiences(change)
         coalesced = set(change.topics) & COALESCED_TOPICS
@@ -204,13 +218,20 @@ class PanelChannel:
             for audience in change.audiences:
                 self.pending[audience] |= coalesced
             if not self._flush_scheduled:
+                # Leading edge: after a quiet spell the first change goes out at once;
+                # changes that follow within COALESCE wait for one combined render.
                 self._flush_scheduled = True
-                self._later(COALESCE, ("flush",))
+                wait = max(0.0, self._last_flush + COALESCE - time.monotonic())
+                if wait:
+                    self._later(wait, ("flush",))
+                else:
+                    await self._flush()
         if immediate:
             await self._deliver({a: immediate for a in change.audiences}, change.seq)
 
     async def _flush(self) -> None:
         self._flush_scheduled = False
+        self._last_flush = time.monotonic()
         pending, self.pending = dict(self.pending), defaultdict(set)
         if pending:
             await self._deliver(pending, self.watermark)
@@ -284,7 +305,7 @@ class PanelChannel:
             )
 
     async def _render(self, language: str, view: PanelView, item: Fragment, audience: str) -> str:
-        key = (item.name, audience, language, True)
+        key = (item, audience, language)
         if key not in self._cache:
             self._cache[key] = await render(
                 self.hub.renderer, language, item, view, audience, oob=True
@@ -293,11 +314,14 @@ class PanelChannel:
 
     # -- snapshots -------------------------------------------------------------------
 
-    async def _on_attach(self, socket: LiveSocket, since: int | None) -> None:
-        group = self.groups[socket.group]
-        group.sockets.add(socket)
-        self.hub.presence.connected(self.panel_id, socket)
-        await self._snapshot(socket, since)
+    async def _on_arrivals(self) -> None:
+        self._arrivals_pending = False
+        arrivals, self._arrivals = self._arrivals, []
+        async with self.hub.view(self.panel_id) as view:
+            for socket, since in arrivals:
+                self.groups[socket.group].sockets.add(socket)
+                self.hub.presence.connected(self.panel_id, socket)
+                await self._snapshot(socket, since, view)
 
     def _on_detach(self, socket: LiveSocket) -> None:
         group = self.groups.get(socket.group)
@@ -311,31 +335,31 @@ class PanelChannel:
 
     async def _resync(self, only: LiveSocket | None) -> None:
         self._cache.clear()
-        for socket in [only] if only is not None else self.sockets:
-            await self._snapshot(socket, None)
+        async with self.hub.view(self.panel_id) as view:
+            for socket in [only] if only is not None else self.sockets:
+                await self._snapshot(socket, None, view)
 
-    async def _snapshot(self, socket: LiveSocket, since: int | None) -> None:
+    async def _snapshot(self, socket: LiveSocket, since: int | None, view: PanelView) -> None:
         """Everything the screen shows; only the volatile parts when `since` is current."""
         group = self.groups[socket.group]
-        async with self.hub.view(self.panel_id) as view:
-            panel = await view.panel()
-            full = since is None or since != panel.seq
-            content = []
-            for audience in socket.audiences:
-                for item in fragments_for(audience):
-                    if full or item.volatile:
-                        content.append(await self._render(socket.language, view, item, audience))
-            socket.send(
-                json.dumps(
-                    {
-                        "snapshot": full,
-                        "seq": panel.seq,
-                        "chain": group.chain,
-                        "now": _now_ms(view),
-                        "content": "".join(content),
-                    }
-                )
+        panel = await view.panel()
+        full = since is None or since != panel.seq
+        content = []
+        for audience in socket.audiences:
+            for item in fragments_for(audience):
+                if full or item.volatile:
+                    content.append(await self._render(socket.language, view, item, audience))
+        socket.send(
+            json.dumps(
+                {
+                    "snapshot": full,
+                    "seq": panel.seq,
+                    "chain": group.chain,
+                    "now": _now_ms(view),
+                    "content": "".join(content),
+                }
             )
+        )
 
     async def _refresh_audiences(self, change: Change) -> None:
         """Someone moved table or lost access: regroup their sockets and resend the screen."""
@@ -355,7 +379,8 @@ class PanelChannel:
                 self._on_detach(socket)
                 socket.audiences = audiences
                 self.groups[socket.group].sockets.add(socket)
-                await self._snapshot(socket, None)
+                async with self.hub.view(self.panel_id) as view:
+                    await self._snapshot(socket, None, view)
 
     async def _close_all(self) -> None:
         for socket in self.sockets:

@@ -30,11 +30,13 @@ class Hub:
         db: Database,
         renderer: Renderer,
         base_url: Callable[[], str] = lambda: "",
+        secret_key: str = "",
     ) -> None:
         self.broker = broker
         self.db = db
         self.renderer = renderer
         self.base_url = base_url
+        self.secret_key = secret_key
         self.process = uuid.uuid4().hex[:12]
         self.channels: dict[int, PanelChannel] = {}
         self.presence = PresenceBoard(self.process, self._presence_dirty)
@@ -77,6 +79,7 @@ class Hub:
         async with self.db.reading() as session:
             view = PanelView(session, panel_id, self.presence.ids(panel_id))
             view.base_url = self.base_url()
+            view.secret_key = self.secret_key
             yield view
 
     # -- presence --------------------------------------------------------------------

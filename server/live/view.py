@@ -34,6 +34,8 @@ class PanelView:
         self.presence = presence
         self.now: datetime = utcnow()
         self.base_url = ""
+        # Finds a participant's own secret ballot again (see ops.voting.voter_key).
+        self.secret_key = ""
         self.memo: dict[str, Any] = {}
 
     async def once(self, key: str, load: Callable[[], Awaitable[T]]) -> T:

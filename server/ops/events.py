@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import AuditEvent, Panel
+from server.db.types import utcnow
 from server.live.change import Change
 
 
@@ -55,10 +56,12 @@ async def record(
             .execution_options(synchronize_session=False)
         )
     ).scalar_one()
-    session.add(
-        AuditEvent(
+    # A Core insert: the audit log is written on every change, and needs no ORM state.
+    await session.execute(
+        insert(AuditEvent).values(
             panel_id=panel_id,
             seq=seq,
+            at=utcnow(),
             actor_kind=actor.kind,
             actor_id=actor.id,
             action=action,
@@ -75,3 +78,41 @@ async def record_global(
     session.add(
         AuditEvent(actor_kind=actor.kind, actor_id=actor.id, action=action, data=data or {})
     )
+
+
+async def record_batch(
+    session: AsyncSession,
+    panel_id: int,
+    entries: list[tuple[Actor, str, dict[str, Any]]],
+    *,
+    topics: tuple[str, ...],
+    audiences: tuple[str, ...],
+) -> Change:
+    """Many events of one panel in one go: one row lock, one announcement for them all."""
+    last = (
+        await session.execute(
+            update(Panel)
+            .where(Panel.id == panel_id)
+            .values(seq=Panel.seq + len(entries))
+            .returning(Panel.seq)
+            .execution_options(synchronize_session=False)
+        )
+    ).scalar_one()
+    first = last - len(entries) + 1
+    now = utcnow()
+    await session.execute(
+        insert(AuditEvent),
+        [
+            {
+                "panel_id": panel_id,
+                "seq": first + n,
+                "at": now,
+                "actor_kind": actor.kind,
+                "actor_id": actor.id,
+                "action": action,
+                "data": data,
+            }
+            for n, (actor, action, data) in enumerate(entries)
+        ],
+    )
+    return Change(panel_id, last, topics, audiences, first=first)

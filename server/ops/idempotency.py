@@ -12,10 +12,12 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import IdempotencyKey
+from server.db.types import utcnow
 from server.live.change import Change
 from server.services import Services
 
@@ -38,12 +40,20 @@ async def once(services: Services, scope: str, key: str | None, work: Work) -> d
         try:
             async with services.db.writing() as session:
                 if key is not None:
-                    seen = await session.get(IdempotencyKey, (scope, key))
+                    seen = await session.scalar(
+                        select(IdempotencyKey.result).where(
+                            IdempotencyKey.scope == scope, IdempotencyKey.key == key
+                        )
+                    )
                     if seen is not None:
-                        return {**seen.result, "replayed": True}
+                        return {**seen, "replayed": True}
                 result, changes = await work(session)
                 if key is not None:
-                    session.add(IdempotencyKey(scope=scope, key=key, result=result))
+                    await session.execute(
+                        insert(IdempotencyKey).values(
+                            scope=scope, key=key, result=result, created_at=utcnow()
+                        )
+                    )
             await services.announce(*changes)
             return result
         except IntegrityError:

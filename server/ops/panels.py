@@ -25,7 +25,16 @@ from facilitation.panel import (
 from facilitation.steps import Step as StepRule
 from facilitation.steps import checked_step
 from facilitation.templates import deliberative_poll
-from server.db.models import Account, Panel, PanelMember, PanelTable, Participant, Step
+from facilitation.votes import vote_settings_from_form
+from server.db.models import (
+    Account,
+    Ballot,
+    Panel,
+    PanelMember,
+    PanelTable,
+    Participant,
+    Step,
+)
 from server.db.types import utcnow
 from server.i18n import translate
 from server.live import audiences as aud
@@ -437,6 +446,13 @@ async def edit_step_settings(
                 upvotes=values.get("question_upvotes") == "on",
             )
             settings.update(rules_q.to_settings())
+        elif step.kind == "vote":
+            if await session.scalar(select(Ballot.id).where(Ballot.step_id == step.id)):
+                raise Refused(N_("Ballots have been cast, so this vote can no longer change."))
+            known = [p.id for p in await proposals_of(session, panel_id)]
+            vote = vote_settings_from_form(values, proposals, known)
+            settings["vote"] = vote.to_dict()
+            settings["vote_revealed"] = False
         else:
             raise Refused(N_("This kind of step has no settings of its own."))
         step.settings = settings

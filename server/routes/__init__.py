@@ -42,6 +42,7 @@ def all_routes() -> list[BaseRoute]:
         participant_deliberation,
         proposals,
         public,
+        voting,
     )
 
     return [
@@ -53,5 +54,6 @@ def all_routes() -> list[BaseRoute]:
         *facilitator_deliberation.routes,
         *organiser.routes,
         *proposals.routes,
+        *voting.routes,
         *display.routes,
     ]

@@ -8,8 +8,12 @@ from typing import Any
 import segno
 from markupsafe import Markup
 
+from facilitation.ballots import result_from_dict
+from server.db.models import Step as StepRow
 from server.live.deliberation_view import deliberation
 from server.live.view import PanelView
+from server.live.vote_view import votes
+from server.screens.vote_chart import chart
 
 
 async def step_context(view: PanelView) -> dict[str, Any]:
@@ -22,14 +26,40 @@ async def step_context(view: PanelView) -> dict[str, Any]:
         if step is not None and step.kind == "discussion"
         else []
     )
+    vote = await vote_context(view, step) if step is not None else {}
     return {
         "panel": panel,
         "step": step,
         "proposals": proposals,
+        **vote,
         "step_number": (index + 1) if index is not None else None,
         "step_count": len(steps),
         # When this key changes, phones move focus to the new step (for screen readers).
         "step_key": f"{panel.status}:{step.id}:{step.revision}" if step else panel.status,
+    }
+
+
+async def vote_context(view: PanelView, step: StepRow) -> dict[str, Any]:
+    """What a vote or results step shows: the ballot's options, or the closed votes."""
+    reader = votes(view)
+    if step.kind == "results":
+        closed = []
+        for vote_step, vote, frozen in await reader.closed_votes():
+            labels = await reader.labels(vote)
+            closed.append((vote_step, frozen, chart(result_from_dict(frozen.result), labels)))
+        return {"closed_votes": closed}
+    if step.kind != "vote":
+        return {}
+    vote = reader.settings(step)
+    if vote is None:
+        return {"vote": None}
+    frozen = await reader.frozen(step.id)
+    revealed = bool(step.settings.get("vote_revealed")) or frozen is not None
+    return {
+        "vote": vote,
+        "labels": await reader.labels(vote),
+        "closed": frozen is not None,
+        "revealed": revealed,
     }
 
 

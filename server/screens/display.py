@@ -33,7 +33,7 @@ async def count(view: PanelView, audience: str) -> dict[str, Any]:
     return {"joined": await view.joined_count(), "connected": len(view.presence)}
 
 
-@fragment("display-step", aud.DISPLAY, {"agenda", "panel"}, "display/_step.html")
+@fragment("display-step", aud.DISPLAY, {"agenda", "panel", "vote"}, "display/_step.html")
 async def step(view: PanelView, audience: str) -> dict[str, Any]:
     return await step_context(view)
 

@@ -20,7 +20,7 @@ async def table(view: PanelView, audience: str) -> dict[str, Any]:
     return {"table": await view.table(aud.ident(audience))}
 
 
-@fragment("phone-step", aud.PHONES, {"agenda", "panel"}, "participant/_step.html")
+@fragment("phone-step", aud.PHONES, {"agenda", "panel", "vote"}, "participant/_step.html")
 async def step(view: PanelView, audience: str) -> dict[str, Any]:
     return await step_context(view)
 

@@ -39,10 +39,13 @@ _FRAGMENTS: dict[str, list[Fragment]] = {}
 SCREENS = (
     "participant",
     "participant_deliberation",
+    "participant_vote",
     "facilitator",
     "facilitator_deliberation",
+    "facilitator_vote",
     "display",
     "display_deliberation",
+    "display_vote",
 )
 
 
@@ -61,13 +64,12 @@ def fragment(
 
 
 def fragments_for(audience: str) -> list[Fragment]:
-    if not _FRAGMENTS:
-        _load_screens()
+    _load_screens()
     return _FRAGMENTS.get(aud.kind(audience), [])
 
 
 def _load_screens() -> None:
-    """Each screen module registers its fragments when imported."""
+    """Each screen module registers its fragments when imported (once, in a fixed order)."""
     for name in SCREENS:
         importlib.import_module(f"server.screens.{name}")
 

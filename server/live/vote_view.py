@@ -1,0 +1,132 @@
+"""Reading a vote for the screens: its settings, the running tally, turnout and sources."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from facilitation.ballots import Result, ballot_from_dict, result_from_dict, tally
+from facilitation.votes import VoteSettings, proposal_of
+from server.db.models import Ballot, BallotReceipt, VoteResult
+from server.db.models import Step as StepRow
+from server.live.deliberation_view import deliberation
+from server.live.view import PanelView
+
+
+@dataclass(frozen=True)
+class Turnout:
+    """Ballots cast against people present, per table, and where ballots came from."""
+
+    voted: int
+    present: int
+    by_table: tuple[tuple[int, int, int], ...]  # (table id, voted, present)
+    sources: dict[str, int]
+    ballots: int
+
+
+class VoteView:
+    def __init__(self, view: PanelView) -> None:
+        self.view = view
+
+    async def step(self) -> StepRow | None:
+        step = await self.view.current_step()
+        return step if step is not None and step.kind == "vote" else None
+
+    @staticmethod
+    def settings(step: StepRow) -> VoteSettings | None:
+        stored = step.settings.get("vote")
+        return VoteSettings.from_dict(stored) if stored else None
+
+    async def labels(self, vote: VoteSettings) -> dict[str, str]:
+        titles = await deliberation(self.view).proposal_titles()
+        out = dict(vote.labels)
+        for option in vote.options:
+            proposal = proposal_of(option)
+            if proposal is not None:
+                out[option] = titles.get(proposal, "?")
+        return out
+
+    async def contents(self, step_id: int) -> list[tuple[dict[str, object], str, int | None]]:
+        async def load() -> list[tuple[dict[str, object], str, int | None]]:
+            rows = await self.view.session.execute(
+                select(Ballot.content, Ballot.source, Ballot.table_id).where(
+                    Ballot.step_id == step_id
+                )
+            )
+            return [(dict(content), source, table) for content, source, table in rows.all()]
+
+        return await self.view.once(f"ballots:{step_id}", load)
+
+    async def tally(self, step: StepRow, vote: VoteSettings) -> Result:
+        frozen = await self.frozen(step.id)
+        if frozen is not None:
+            return result_from_dict(frozen.result)
+        ballots = [ballot_from_dict(content) for content, _, _ in await self.contents(step.id)]
+        return tally(vote.config, vote.options, ballots)
+
+    async def frozen(self, step_id: int) -> VoteResult | None:
+        async def load() -> VoteResult | None:
+            return await self.view.session.get(VoteResult, step_id)
+
+        return await self.view.once(f"frozen:{step_id}", load)
+
+    async def turnout(self, step: StepRow, vote: VoteSettings) -> Turnout:
+        tables = await self.view.tables()
+        seated = Counter(p.table_id for p in await self.view.participants())
+        contents = await self.contents(step.id)
+        sources = Counter(source for _, source, _ in contents)
+        if vote.scope == "table":
+            voted_tables = {table for _, source, table in contents if source == "table"}
+            by_table = tuple((t.id, int(t.id in voted_tables), 1) for t in tables)
+            return Turnout(len(voted_tables), len(tables), by_table, dict(sources), len(contents))
+        receipts = Counter(
+            dict(
+                (
+                    await self.view.session.execute(
+                        select(BallotReceipt.table_id, func.count())
+                        .where(BallotReceipt.step_id == step.id)
+                        .group_by(BallotReceipt.table_id)
+                    )
+                ).all()
+            )
+        )
+        # Ballots entered for someone without a phone count at their table too.
+        extra = Counter(
+            table
+            for _, source, table in contents
+            if source in ("paper", "assisted") and table is not None
+        )
+        by_table = tuple(
+            (t.id, receipts.get(t.id, 0) + extra.get(t.id, 0), seated.get(t.id, 0)) for t in tables
+        )
+        voted = sum(receipts.values()) + sum(extra.values())
+        return Turnout(
+            voted,
+            sum(seated.values()) + sum(extra.values()),
+            by_table,
+            dict(sources),
+            len(contents),
+        )
+
+    async def closed_votes(self) -> list[tuple[StepRow, VoteSettings, VoteResult]]:
+        """Every closed vote of the panel, in agenda order, for a results step."""
+        out = []
+        for step in await self.view.steps():
+            if step.kind != "vote":
+                continue
+            frozen = await self.frozen(step.id)
+            vote = self.settings(step)
+            if frozen is not None and vote is not None:
+                out.append((step, vote, frozen))
+        return out
+
+
+def votes(view: PanelView) -> VoteView:
+    existing = view.memo.get("votes")
+    if existing is None:
+        existing = VoteView(view)
+        view.memo["votes"] = existing
+    assert isinstance(existing, VoteView)
+    return existing
