@@ -127,6 +127,10 @@ class Participant(Base):
     # A random id for exports, so research data never carries the row id.
     pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the person joined with a personal invite code: links their surveys.
+    invite_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invites.id", ondelete="SET NULL", use_alter=True), default=None
+    )
 
 
 class AuditEvent(Base):
@@ -236,3 +240,96 @@ class QuestionUpvote(Base):
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
     )
+
+
+class Ballot(Base):
+    """One ballot's content; for a secret vote, nothing here names the voter.
+
+    `voter` is a keyed hash of step and participant for secret ballots (the server can
+    find a participant's ballot to replace it; nobody can go the other way without the
+    secret key), `table:<id>` for a table's ballot, and random for a paper ballot. The
+    id is random too and there is no timestamp, so order of casting cannot be matched
+    to the receipts.
+    """
+
+    __tablename__ = "ballots"
+    __table_args__ = (UniqueConstraint("step_id", "voter"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"))
+    step_id: Mapped[int] = mapped_column(ForeignKey("steps.id", ondelete="CASCADE"))
+    voter: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    source: Mapped[str] = mapped_column(String(10))  # phone | assisted | paper | table
+    table_id: Mapped[int | None] = mapped_column(Integer, default=None)  # paper/table only
+    entered_by: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class BallotReceipt(Base):
+    """Who has voted in a step (never what): turnout, and a phone's "you voted"."""
+
+    __tablename__ = "ballot_receipts"
+    step_id: Mapped[int] = mapped_column(
+        ForeignKey("steps.id", ondelete="CASCADE"), primary_key=True
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    table_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    assisted: Mapped[bool] = mapped_column(default=False)
+
+
+class VoteResult(Base):
+    """A closed vote, frozen: the result, how many ballots, and a digest of the ballot set."""
+
+    __tablename__ = "vote_results"
+    step_id: Mapped[int] = mapped_column(
+        ForeignKey("steps.id", ondelete="CASCADE"), primary_key=True
+    )
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"))
+    method: Mapped[str] = mapped_column(String(20))
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ballots: Mapped[int] = mapped_column(Integer)
+    sources: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    digest: Mapped[str] = mapped_column(String(64))
+    closed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_by: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class Invite(Base):
+    """A personal code: links someone's survey at home, their seat and their survey after.
+
+    `role` is `participant` (comes to the panel) or `control` (answers both surveys at
+    home and never joins). The code reveals nothing about the person; `recruit_id`
+    links it to the recruitment record that only organisers see.
+    """
+
+    __tablename__ = "invites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(24), unique=True)
+    role: Mapped[str] = mapped_column(String(12))  # participant | control
+    pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
+    recruit_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SurveyAnswer(Base):
+    """One answer of one respondent to one survey item.
+
+    `respondent` is `i:<invite id>` for someone with a personal code (so answers at
+    home and at the event pair up), else `p:<participant id>`.
+    """
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (UniqueConstraint("step_id", "respondent", "item_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panels.id", ondelete="CASCADE"))
+    step_id: Mapped[int] = mapped_column(ForeignKey("steps.id", ondelete="CASCADE"))
+    respondent: Mapped[str] = mapped_column(String(24))
+    item_key: Mapped[str] = mapped_column(String(40))
+    answer: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Recruitment's tables live in their own module; importing it registers them.
+from server.db import models_recruitment  # noqa: E402, F401

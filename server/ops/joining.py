@@ -9,12 +9,13 @@ from sqlalchemy import func, select
 from facilitation.agenda import PanelStatus
 from facilitation.codes import normalise_join_code
 from facilitation.errors import N_, Refused
-from facilitation.seating import check_move, seat_newcomer
+from facilitation.seating import check_move
 from server.db.models import Panel, PanelTable, Participant
 from server.db.types import utcnow
 from server.live import audiences as aud
 from server.ops.common import lock_panel
 from server.ops.events import Actor, record
+from server.ops.seat_policy import table_for_newcomer
 from server.services import Services
 
 
@@ -56,23 +57,7 @@ async def join(services: Services, typed_code: str, known: int | None) -> Partic
         panel = await lock_panel(session, panel.id)
         if panel.status not in (PanelStatus.LOBBY, PanelStatus.RUNNING):
             raise Refused(N_("This panel is not open for joining."))
-        tables = list(
-            await session.scalars(
-                select(PanelTable.id)
-                .where(PanelTable.panel_id == panel.id)
-                .order_by(PanelTable.position)
-            )
-        )
-        seated = dict(
-            (
-                await session.execute(
-                    select(Participant.table_id, func.count())
-                    .where(Participant.panel_id == panel.id)
-                    .group_by(Participant.table_id)
-                )
-            ).all()
-        )
-        table_id = seat_newcomer(tables, {k: v for k, v in seated.items() if k is not None})
+        table_id = await table_for_newcomer(session, panel.id, invite_id=None)
         number = (
             await session.scalar(
                 select(func.coalesce(func.max(Participant.number), 0)).where(
