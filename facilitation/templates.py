@@ -71,8 +71,15 @@ DELIBERATIVE_POLL: tuple[tuple[StepKind, str, str, int], ...] = (
 
 
 def deliberative_poll(translate: Callable[[str], str]) -> list[Step]:
-    """The Bergen deliberative-poll agenda, in the language `translate` speaks."""
-    return [
+    """The Bergen deliberative-poll agenda, in the language `translate` speaks.
+
+    The first survey is the wave before the discussion and the last the wave after.
+    """
+    steps = [
         Step(kind, translate(title), translate(body), timer)
         for kind, title, body, timer in DELIBERATIVE_POLL
     ]
+    surveys = [step for step in steps if step.kind is StepKind.SURVEY]
+    surveys[0].settings["wave"] = "T1"
+    surveys[-1].settings["wave"] = "T2"
+    return steps

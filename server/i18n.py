@@ -43,9 +43,15 @@ def translate(language: str, message: str) -> str:
 
 
 def refusal_text(language: str, refusal: Refused) -> str:
-    """A domain refusal in the reader's language."""
+    """A domain refusal in the reader's language (a refusal may quote another one)."""
     text = translate(language, refusal.message)
-    return text % refusal.params if refusal.params else text
+    if not refusal.params:
+        return text
+    params = {
+        name: refusal_text(language, value) if isinstance(value, Refused) else value
+        for name, value in refusal.params.items()
+    }
+    return text % params
 
 
 def negotiate(cookie: str | None, accept_language: str | None, fallback: str | None) -> str:

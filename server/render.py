@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from facilitation.analysis.common import Note
 from facilitation.codes import format_join_code
 from server.i18n import BABEL_LOCALES, LANGUAGE_NAMES, translations
 
@@ -81,11 +82,27 @@ def _make_environment(language: str, extra: dict[str, Any]) -> Environment:
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     locale = BABEL_LOCALES[language]
     number: Callable[[Any], str] = lambda value: format_decimal(value, locale=locale)  # noqa: E731
+
+    def fixed(value: float | None, digits: int = 1, *, signed: bool = False) -> str:
+        """A statistic with a fixed number of decimals in the language's own notation."""
+        if value is None:
+            return "–"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        shape = f"+{pattern};-{pattern}" if signed else pattern
+        text = format_decimal(value, format=shape, locale=locale)
+        return text.replace("-", "−")
+
+    def note(item: Note) -> str:
+        """An analysis note or "not available" reason, in the page's language."""
+        return translations(language).gettext(item.message) % dict(item.params)
+
     env.filters.update(
         markdown=markdown,
         clock=clock,
         minutes=minutes,
         number=number,
+        fixed=fixed,
+        note=note,
         join_code=format_join_code,
         datetime=lambda value: (
             format_datetime(value, "short", locale=locale) if isinstance(value, datetime) else ""

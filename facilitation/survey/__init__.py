@@ -19,7 +19,7 @@ from facilitation.survey.items import (
     item_to_dict,
     validate_item,
 )
-from facilitation.survey.pairing import validate_survey
+from facilitation.survey.pairing import repeat_after, validate_survey
 
 __all__ = [
     "AGREEMENT_SCALE",
@@ -36,6 +36,7 @@ __all__ = [
     "item_from_dict",
     "item_to_dict",
     "parse_answer",
+    "repeat_after",
     "validate_item",
     "validate_survey",
 ]

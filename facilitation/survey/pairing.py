@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from facilitation.errors import N_, Refused
-from facilitation.survey.items import SurveyItem, Wave
+from facilitation.survey.items import SurveyItem, Wave, item_to_dict, validate_item
 
 
 def validate_survey(items: Sequence[SurveyItem]) -> tuple[SurveyItem, ...]:
@@ -48,3 +48,29 @@ def validate_survey(items: Sequence[SurveyItem]) -> tuple[SurveyItem, ...]:
             raise Refused(N_("Two questions repeat %(other)s."), other=earlier.key)
         repeated.add(earlier.key)
     return tuple(items)
+
+
+def repeat_after(
+    before: Sequence[SurveyItem], keys: Sequence[str], taken: Sequence[str]
+) -> list[SurveyItem]:
+    """T2 copies of the chosen T1 items, each paired with its original.
+
+    The copy is keyed `<key>_t2` (or `_t2_2`, … when that is taken), since keys are
+    unique across a panel's waves and the data export names columns by key. A key too
+    long for the suffix is refused by `validate_item` with its usual message.
+    """
+    known = {item.key: item for item in before if item.wave is Wave.BEFORE}
+    used = set(taken)
+    copies = []
+    for key in keys:
+        original = known.get(key)
+        if original is None:
+            raise Refused(N_("There is no question %(key)s before the discussion."), key=key)
+        copy_key, n = f"{key}_t2", 1
+        while copy_key in used:
+            n += 1
+            copy_key = f"{key}_t2_{n}"
+        used.add(copy_key)
+        raw = {**item_to_dict(original), "key": copy_key, "wave": "T2", "pairs_with": key}
+        copies.append(validate_item(raw))
+    return copies

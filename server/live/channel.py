@@ -52,6 +52,7 @@ COALESCED_TOPICS = frozenset(
         "questions",
         "statement_counts",
         "question_counts",
+        "survey_counts",
     }
 )
 LINGER = 60.0

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.agenda import PanelStatus
-from facilitation.codes import normalise_join_code
+from facilitation.codes import JOIN_CODE_LENGTH, normalise_join_code
 from facilitation.errors import N_, Refused
+from facilitation.recruitment.invites import normalise_invite_code
 from facilitation.seating import check_move
-from server.db.models import Panel, PanelTable, Participant
+from server.db.models import Invite, Panel, PanelTable, Participant
 from server.db.types import utcnow
 from server.live import audiences as aud
 from server.ops.common import lock_panel
@@ -42,6 +45,81 @@ async def panel_for_code(services: Services, typed: str) -> Panel:
     return panel
 
 
+def looks_like_invite(typed: str) -> bool:
+    """Personal codes are much longer than the six characters on the screen."""
+    return len(re.sub(r"[\s\-_.]+", "", typed)) > JOIN_CODE_LENGTH
+
+
+async def invite_for_code(services: Services, typed: str) -> Invite:
+    code = normalise_invite_code(typed)
+    async with services.db.reading() as session:
+        invite = await session.scalar(select(Invite).where(Invite.code == code))
+    if invite is None:
+        raise Refused(N_("There is no invite with this code. Check it against your letter."))
+    return invite
+
+
+async def join_with_invite(services: Services, typed_code: str) -> Participant:
+    """Join with a personal code: the same person, the same seat, on any phone.
+
+    A control-group code answers the surveys at home and never joins the live session.
+    """
+    invite = await invite_for_code(services, typed_code)
+    if invite.role == "control":
+        raise Refused(
+            N_(
+                "Your code is for answering the surveys at home. Thank you for "
+                "taking part that way; the live session is for the panel only."
+            )
+        )
+    async with services.db.writing() as session:
+        panel = await lock_panel(session, invite.panel_id)
+        if panel.status not in (PanelStatus.LOBBY, PanelStatus.RUNNING):
+            raise Refused(N_("This panel is not open for joining."))
+        existing = await session.scalar(
+            select(Participant).where(Participant.invite_id == invite.id)
+        )
+        if existing is not None:
+            return existing
+        table_id = await table_for_newcomer(session, panel.id, invite_id=invite.id)
+        participant = await _seat(session, panel.id, table_id, invite.id)
+        change = await record(
+            session,
+            panel.id,
+            Actor.participant(participant.id),
+            "participant.join",
+            {"number": participant.number, "table": table_id, "invite": True},
+            topics=("tables",),
+            audiences=(aud.FACILITATORS, aud.DISPLAY),
+        )
+    await services.announce(change)
+    return participant
+
+
+async def _seat(
+    session: AsyncSession, panel_id: int, table_id: int | None, invite_id: int | None
+) -> Participant:
+    number = (
+        await session.scalar(
+            select(func.coalesce(func.max(Participant.number), 0)).where(
+                Participant.panel_id == panel_id
+            )
+        )
+        or 0
+    ) + 1
+    participant = Participant(
+        panel_id=panel_id,
+        number=number,
+        table_id=table_id,
+        pseudonym=secrets.token_hex(8),
+        joined_at=utcnow(),
+        invite_id=invite_id,
+    )
+    session.add(participant)
+    await session.flush()
+    return participant
+
+
 async def join(services: Services, typed_code: str, known: int | None) -> Participant:
     """Seat a phone in the panel; the same phone joining again keeps its seat.
 
@@ -58,23 +136,8 @@ async def join(services: Services, typed_code: str, known: int | None) -> Partic
         if panel.status not in (PanelStatus.LOBBY, PanelStatus.RUNNING):
             raise Refused(N_("This panel is not open for joining."))
         table_id = await table_for_newcomer(session, panel.id, invite_id=None)
-        number = (
-            await session.scalar(
-                select(func.coalesce(func.max(Participant.number), 0)).where(
-                    Participant.panel_id == panel.id
-                )
-            )
-            or 0
-        ) + 1
-        participant = Participant(
-            panel_id=panel.id,
-            number=number,
-            table_id=table_id,
-            pseudonym=secrets.token_hex(8),
-            joined_at=utcnow(),
-        )
-        session.add(participant)
-        await session.flush()
+        participant = await _seat(session, panel.id, table_id, None)
+        number = participant.number
         change = await record(
             session,
             panel.id,

@@ -7,7 +7,9 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-ROLES = ("public", "participant", "staff", "organiser", "display")
+ROLES = ("public", "participant", "staff", "organiser", "display", "invite")
+"""`display` and `invite` serve whoever holds the secret link (the projector's link, a
+personal invite code): the link itself is the key."""
 
 
 def route(
@@ -42,6 +44,9 @@ def all_routes() -> list[BaseRoute]:
         participant_deliberation,
         proposals,
         public,
+        results,
+        survey_setup,
+        surveys,
         voting,
     )
 
@@ -55,5 +60,8 @@ def all_routes() -> list[BaseRoute]:
         *organiser.routes,
         *proposals.routes,
         *voting.routes,
+        *surveys.routes,
+        *survey_setup.routes,
+        *results.routes,
         *display.routes,
     ]

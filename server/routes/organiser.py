@@ -63,6 +63,19 @@ async def setup(request: Request) -> Response:
         seated = await view.seated()
         joined = await view.joined_count()
         proposals = await proposals_of(view.session, panel_id)
+        # Questions before the discussion, which an after-survey may ask again.
+        t1_items = [
+            item
+            for step in steps
+            if step.kind == "survey" and step.settings.get("wave", "T1") == "T1"
+            for item in step.settings.get("items", [])
+        ]
+        repeated = {
+            item.get("pairs_with")
+            for step in steps
+            if step.kind == "survey"
+            for item in step.settings.get("items", [])
+        }
         team = list(
             await view.session.scalars(
                 select(Account)
@@ -82,6 +95,8 @@ async def setup(request: Request) -> Response:
         steps=steps,
         tables=tables,
         proposals=proposals,
+        t1_items=t1_items,
+        repeated=repeated,
         seated=seated,
         joined=joined,
         team=team,

@@ -53,8 +53,12 @@ async def join(request: Request) -> Response:
     # a live code among 86 million at this rate would still take days.
     throttled(request, "join", limit=3000, per_seconds=60)
     try:
-        panel = await joining.panel_for_code(services, code)
-        participant = await joining.join(services, code, seat_of(request, panel.id))
+        if joining.looks_like_invite(code):
+            # A personal code from an invitation letter: the same seat on any phone.
+            participant = await joining.join_with_invite(services, code)
+        else:
+            panel = await joining.panel_for_code(services, code)
+            participant = await joining.join(services, code, seat_of(request, panel.id))
     except Refused as refusal:
         return page(
             request,

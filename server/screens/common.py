@@ -13,6 +13,8 @@ from server.db.models import Step as StepRow
 from server.live.deliberation_view import deliberation
 from server.live.view import PanelView
 from server.live.vote_view import votes
+from server.ops import survey_data
+from server.screens.opinion_chart import OpinionChart, opinion_chart
 from server.screens.vote_chart import chart
 
 
@@ -47,7 +49,7 @@ async def vote_context(view: PanelView, step: StepRow) -> dict[str, Any]:
         for vote_step, vote, frozen in await reader.closed_votes():
             labels = await reader.labels(vote)
             closed.append((vote_step, frozen, chart(result_from_dict(frozen.result), labels)))
-        return {"closed_votes": closed}
+        return {"closed_votes": closed, "opinion_charts": await opinion_charts(view, step)}
     if step.kind != "vote":
         return {}
     vote = reader.settings(step)
@@ -61,6 +63,23 @@ async def vote_context(view: PanelView, step: StepRow) -> dict[str, Any]:
         "closed": frozen is not None,
         "revealed": revealed,
     }
+
+
+async def opinion_charts(view: PanelView, step: StepRow) -> list[OpinionChart]:
+    """The opinion questions the facilitator chose for this results step, in their order."""
+    keys = step.settings.get("opinion_items") or []
+    if not keys:
+        return []
+
+    async def load() -> dict[str, OpinionChart]:
+        data = await survey_data.load(view.session, view.panel_id)
+        return {
+            item.key: opinion_chart(item, result)
+            for item, result in survey_data.opinion_results(data)
+        }
+
+    charts = await view.once("opinion_charts", load)
+    return [charts[key] for key in keys if key in charts]
 
 
 async def timer_context(view: PanelView) -> dict[str, Any]:

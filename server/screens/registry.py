@@ -43,6 +43,7 @@ SCREENS = (
     "facilitator",
     "facilitator_deliberation",
     "facilitator_vote",
+    "facilitator_survey",
     "display",
     "display_deliberation",
     "display_vote",

@@ -18,7 +18,7 @@ from facilitation.survey.items import (
     item_to_dict,
     validate_item,
 )
-from facilitation.survey.pairing import validate_survey
+from facilitation.survey.pairing import repeat_after, validate_survey
 
 
 def opinion(**changes: Any) -> dict[str, Any]:
@@ -238,3 +238,25 @@ def test_a_survey_refuses_two_repeats_of_one_item() -> None:
     first = validate_item(opinion(key="a", wave="T2", pairs_with="bybane"))
     second = validate_item(opinion(key="b", wave="T2", pairs_with="bybane"))
     survey_refused([before, first, second], "Two questions repeat")
+
+
+def test_repeating_after_copies_the_question_under_a_free_key_paired_with_it() -> None:
+    before = validate_item(opinion())
+    knowledge = validate_item(choice("knowledge", correct=2))
+    copies = repeat_after([before, knowledge], ["bybane", "transport"], ["bybane_t2"])
+    assert [(c.key, c.wave.value, c.pairs_with) for c in copies] == [
+        ("bybane_t2_2", "T2", "bybane"),
+        ("transport_t2", "T2", "transport"),
+    ]
+    assert copies[0].question == before.question and copies[1].correct == 2
+    assert validate_survey([before, knowledge, *copies])
+
+
+def test_repeating_after_refuses_what_was_not_asked_before() -> None:
+    later = validate_item(opinion(wave="T2"))
+    with pytest.raises(Refused) as caught:
+        repeat_after([later], ["bybane"], [])
+    assert "no question bybane before" in str(caught.value)
+    with pytest.raises(Refused) as too_long:
+        repeat_after([validate_item(opinion(key="k" * 40))], ["k" * 40], [])
+    assert "40" in str(too_long.value)

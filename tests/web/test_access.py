@@ -1,8 +1,8 @@
 """Every route, with every role: allowed where it serves, refused everywhere else.
 
 The roles: anonymous, a participant of the panel, a participant of another panel, a
-facilitator of another panel, a facilitator of the panel, an organiser, and whoever
-holds the panel's display link. Routes declare the role they serve (`serves`); this
+facilitator of another panel, a facilitator of the panel, an organiser, whoever
+holds the panel's display link, and whoever holds a personal invite code. Routes declare the role they serve (`serves`); this
 test walks all of them, so a new route cannot forget its guard.
 """
 
@@ -19,6 +19,7 @@ from server.db.models import Panel, PanelMember, PanelTable, Step
 from server.routes import ROLES, all_routes
 from tests.support.day import Day, PanelInfo
 from tests.support.people import Person
+from tests.support.surveys import invite
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 ROLE_NAMES = (
@@ -29,6 +30,7 @@ ROLE_NAMES = (
     "facilitator",
     "organiser",
     "display",
+    "invite",
 )
 ALLOWED = {
     "public": set(ROLE_NAMES),
@@ -36,6 +38,7 @@ ALLOWED = {
     "staff": {"facilitator", "organiser"},
     "organiser": {"organiser"},
     "display": {"display"},
+    "invite": {"invite"},
 }
 
 
@@ -46,12 +49,18 @@ class World:
     other: PanelInfo
     people: dict[str, Person]
     spare_account: int
+    invite_code: str
 
     async def values(self) -> dict[str, str]:
         async with self.day.services.db.reading() as session:
             panel = await session.get(Panel, self.panel.id)
             step = await session.scalar(
                 select(Step.id).where(Step.panel_id == self.panel.id).order_by(Step.position.desc())
+            )
+            survey = await session.scalar(
+                select(Step.id)
+                .where(Step.panel_id == self.panel.id, Step.kind == "survey")
+                .order_by(Step.position)
             )
             table = await session.scalar(
                 select(PanelTable.id).where(PanelTable.panel_id == self.panel.id)
@@ -63,6 +72,9 @@ class World:
             "token": panel.display_token,
             "action": "advance",
             "step_id": str(step),
+            "survey_step_id": str(survey),
+            "invite": self.invite_code,
+            "key": "nokey",
             "table_id": str(table),
             "account_id": str(self.spare_account),
             # Authorisation comes before lookup: an unknown id still tells roles apart.
@@ -83,13 +95,34 @@ async def make_world(day: Day) -> World:
         "facilitator": await day.staff("facilitator", panel),
         "organiser": await day.staff("organiser"),
         "display": day.person(),
+        "invite": day.person(),
     }
     spare = await day.account("facilitator")
     async with day.services.db.writing() as session:
         session.add(PanelMember(panel_id=panel.id, account_id=spare.id))
     for person in people.values():
         await person.get("/")  # everyone has a session and a CSRF token
-    return World(day, panel, other, people, spare.id)
+    code = await invite(day, panel)
+    async with day.services.db.writing() as session:
+        survey = await session.scalar(
+            select(Step).where(Step.panel_id == panel.id, Step.kind == "survey")
+        )
+        assert survey is not None
+        survey.settings = {**survey.settings, "at_home": True}
+    return World(day, panel, other, people, spare.id, code)
+
+
+def path_for(route: Route | WebSocketRoute, values: dict[str, str], role: str) -> str:
+    """The route's path with values that reach its handler: a survey step for survey
+    routes, the panel's personal code for the invite holder."""
+    values = dict(values)
+    if route.serves == "display" and role != "display":  # type: ignore[attr-defined]
+        values["token"] = "not-the-display-link"
+    if "/survey" in route.path or "/items" in route.path:
+        values["step_id"] = values["survey_step_id"]
+    if route.path.startswith("/i/"):
+        values["code"] = values["invite"] if role == "invite" else "AAAAAAAAAAAAAAAA"
+    return PARAM.sub(lambda m: values[m.group(1)], route.path)
 
 
 def form_for(path: str, world: World) -> dict[str, str]:
@@ -130,10 +163,7 @@ async def test_every_route_refuses_every_role_it_does_not_serve(live_day: Day) -
     for route in routes_in_order(all_routes()):
         serves = route.serves  # type: ignore[attr-defined]
         for role in ROLE_NAMES:
-            values = await world.values()
-            if serves == "display" and role != "display":
-                values["token"] = "not-the-display-link"
-            path = PARAM.sub(lambda m, v=values: v[m.group(1)], route.path)
+            path = path_for(route, await world.values(), role)
             allowed = await _request(world, route, path, role)
             expected = role in ALLOWED[serves]
             if serves == "staff" and "{panel_id" not in route.path:

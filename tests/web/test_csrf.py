@@ -10,6 +10,7 @@ from starlette.routing import Route
 from server.db.models import Account, AuditEvent, Panel, Participant, Step
 from server.routes import all_routes
 from tests.support.day import Day
+from tests.support.surveys import invite
 
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 POST_ROUTES = sorted(
@@ -37,14 +38,18 @@ async def test_a_post_without_this_sessions_token_is_refused_and_changes_nothing
     stranger = day.person()
     await stranger.get("/")
     async with day.services.db.reading() as session:
-        step = await session.scalar(select(Step.id).where(Step.panel_id == panel.id))
+        step = await session.scalar(
+            select(Step.id).where(Step.panel_id == panel.id).order_by(Step.position)
+        )
     values = {
         "panel_id": panel.id,
         "step_id": step,
         "table_id": 1,
         "account_id": 1,
         "action": "advance",
-        "code": panel.code,
+        # The only posts with a code in the path are an invite holder's survey answers.
+        "code": await invite(day, panel),
+        "key": "cars",
         "argument_id": 1,
         "question_id": 1,
         "proposal_id": 1,
