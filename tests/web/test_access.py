@@ -1,9 +1,10 @@
 """Every route, with every role: allowed where it serves, refused everywhere else.
 
 The roles: anonymous, a participant of the panel, a participant of another panel, a
-facilitator of another panel, a facilitator of the panel, an organiser, whoever
-holds the panel's display link, and whoever holds a personal invite code. Routes declare the role they serve (`serves`); this
-test walks all of them, so a new route cannot forget its guard.
+facilitator of another panel, a facilitator of the panel, an organiser, whoever holds
+the panel's display link, and whoever holds a personal invite code. Routes declare the
+role they serve (`serves`); this test walks all of them, so a new route cannot forget
+its guard.
 """
 
 from __future__ import annotations
