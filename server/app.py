@@ -54,9 +54,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Sta
             await upgrade(services.db)
         await services.broker.start()
         await services.hub.start()
+        await services.draws.start()
         try:
             yield
         finally:
+            await services.draws.stop()
             await services.ballots.stop()
             await services.hub.stop()
             await services.broker.stop()

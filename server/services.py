@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from server.broker import Broker
 from server.db.engine import Database
+from server.draw_runner import DrawRunner
 from server.live.announce import Announcer
 from server.live.hub import Hub
 from server.ops.ballot_writer import BallotWriter
@@ -22,12 +23,14 @@ class Services:
     hub: Hub = field(init=False)
     announce: Announcer = field(init=False)
     ballots: BallotWriter = field(init=False)
+    draws: DrawRunner = field(init=False)
     observed_base_url: str = "http://localhost:8000"
 
     def __post_init__(self) -> None:
         self.hub = Hub(self.broker, self.db, self.renderer, self.base_url, self.settings.secret_key)
         self.announce = Announcer(self.broker)
         self.ballots = BallotWriter(self.db, self.announce)
+        self.draws = DrawRunner(self)
 
     def base_url(self) -> str:
         """Where phones reach us: the configured public URL, else what browsers used."""

@@ -1,7 +1,10 @@
 """Where a newcomer sits: the table with the fewest people, unless a seating plan says more.
 
 Kept apart from joining so that recruitment's diverse seating can decide for people
-who arrive with a personal invite code, without joining knowing how.
+who arrive with a personal invite code, without joining knowing how: once a seating
+plan has been applied, someone whose code links to a known registrant sits where they
+add most to the mix (`seating_plans.table_for_late_arrival`), moving nobody.
+Everyone else, and everyone before a plan exists, gets the least full table.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.seating import seat_newcomer
 from server.db.models import PanelTable, Participant
+from server.ops.seating_plans import table_for_late_arrival
 
 
 async def table_for_newcomer(session: AsyncSession, panel_id: int, *, invite_id: int | None) -> int:
@@ -22,6 +26,10 @@ async def table_for_newcomer(session: AsyncSession, panel_id: int, *, invite_id:
             .order_by(PanelTable.position)
         )
     )
+    if invite_id is not None:
+        planned = await table_for_late_arrival(session, panel_id, invite_id, tables)
+        if planned is not None:
+            return planned
     seated = dict(
         (
             await session.execute(

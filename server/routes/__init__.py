@@ -44,7 +44,9 @@ def all_routes() -> list[BaseRoute]:
         participant_deliberation,
         proposals,
         public,
+        recruitment,
         results,
+        seating,
         survey_setup,
         surveys,
         voting,
@@ -63,5 +65,7 @@ def all_routes() -> list[BaseRoute]:
         *surveys.routes,
         *survey_setup.routes,
         *results.routes,
+        *recruitment.routes,
+        *seating.routes,
         *display.routes,
     ]

@@ -43,6 +43,7 @@ SCREENS = (
     "facilitator",
     "facilitator_deliberation",
     "facilitator_vote",
+    "facilitator_recruitment",
     "facilitator_survey",
     "display",
     "display_deliberation",

@@ -82,6 +82,9 @@ class World:
             "argument_id": "999999",
             "question_id": "999999",
             "proposal_id": "999999",
+            "draw_id": "999999",
+            "recruit_id": "999999",
+            "plan_id": "999999",
         }
 
 

@@ -53,6 +53,9 @@ async def test_a_post_without_this_sessions_token_is_refused_and_changes_nothing
         "argument_id": 1,
         "question_id": 1,
         "proposal_id": 1,
+        "draw_id": 1,
+        "recruit_id": 1,
+        "plan_id": 1,
     }
     form = {
         "code": panel.code,
