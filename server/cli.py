@@ -1,4 +1,4 @@
-"""The `borgerpanel` command: serve, demo, db upgrade, create-user."""
+"""The `borgerpanel` command: serve, demo, db upgrade, create-user, report."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import secrets
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import uvicorn
 from sqlalchemy import select
@@ -43,6 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     user.add_argument("--role", choices=("organiser", "facilitator"), default="organiser")
     user.add_argument("--password", help="omit to be asked (safer than the shell history)")
 
+    report = commands.add_parser("report", help="the report for the council, as PDF or HTML")
+    report.add_argument("panel", type=int, help="the panel's number (as in /panels/NUMBER)")
+    report.add_argument("--pdf", type=Path, help="write the report as PDF (needs Chromium)")
+    report.add_argument("--html", type=Path, help="write the report as one HTML file")
+
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -59,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "create-user":
         return _create_user(settings, args)
+    if args.command == "report":
+        return _report(settings, args)
     return 1
 
 
@@ -122,6 +130,43 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
         print(refusal_text("en", refusal), file=sys.stderr)
         return 1
     print(f"Created {args.role} {args.email.strip().lower()}.")
+    return 0
+
+
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    from server.ops.common import NotFound
+    from server.reporting.page import load_report, render_standalone
+    from server.reporting.pdf import PrintFailed, print_pdf
+
+    if args.pdf is None and args.html is None:
+        print(
+            "borgerpanel report: say where to write it: --pdf FILE or --html FILE", file=sys.stderr
+        )
+        return 2
+
+    async def render() -> str:
+        services = _offline_services(settings)
+        try:
+            await upgrade(services.db)
+            return render_standalone(services, await load_report(services, args.panel))
+        finally:
+            await services.db.dispose()
+
+    try:
+        html = asyncio.run(render())
+    except NotFound:
+        print(f"borgerpanel report: there is no panel {args.panel}.", file=sys.stderr)
+        return 1
+    if args.html is not None:
+        args.html.write_text(html, encoding="utf-8")
+        print(f"Wrote {args.html}.")
+    if args.pdf is not None:
+        try:
+            print_pdf(html, args.pdf)
+        except PrintFailed as failure:
+            print(f"borgerpanel report: {failure}", file=sys.stderr)
+            return 1
+        print(f"Wrote {args.pdf}.")
     return 0
 
 

@@ -1,0 +1,78 @@
+"""The survey as an SPSS file in the layout Stanford's DeliberativePolling package reads.
+
+One row per respondent and wave, with the variables `ID`, `Group` (Treatment/Control)
+and `Time` (T1/T2), a constant nominal `Sample` (the package needs at least one nominal
+variable to split results by), and one variable per question with its question as the
+variable label, a value label for every code and the measure the package goes by
+(ordinal for scales, nominal for choices). "Don't know" is 98 and "prefer not to
+answer" 99, both declared missing, so SPSS, Jamovi and the package leave them out of
+means, as the CSV version does by leaving them blank.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+
+from server.reporting.record import PanelRecord
+from server.reporting.tables import NON_ANSWER_CODES, Variable, wide_rows
+
+LABEL_MAX = 250
+NON_ANSWER_LABELS = {98.0: "Don't know", 99.0: "Prefer not to answer"}
+
+
+def survey_sav(record: PanelRecord, variables: Sequence[Variable]) -> bytes:
+    rows = wide_rows(record, variables)
+    columns: dict[str, list[object]] = {
+        "ID": [row.id for row in rows],
+        "Group": [row.group for row in rows],
+        "Time": [row.time for row in rows],
+        "Sample": [1.0 for _ in rows],
+    }
+    for variable in variables:
+        values: list[object] = []
+        for row in rows:
+            cell = row.cells[variable.name]
+            if cell is not None:
+                values.append(float(cell))
+            elif variable.name in row.non_answers:
+                values.append(float(NON_ANSWER_CODES[row.non_answers[variable.name]]))
+            else:
+                values.append(math.nan)
+        columns[variable.name] = values
+    frame = pd.DataFrame(columns)
+    for name in ("ID", "Group", "Time"):
+        frame[name] = frame[name].astype(object)
+    labels = {
+        "ID": "Pseudonymous id of the respondent",
+        "Group": "Treatment or Control",
+        "Time": "Wave: T1 before, T2 after the discussion",
+        "Sample": "All respondents",
+    }
+    value_labels: dict[str, dict[float, str]] = {"Sample": {1.0: "All respondents"}}
+    missing: dict[str, list[float]] = {}
+    measures = {"ID": "nominal", "Group": "nominal", "Time": "nominal", "Sample": "nominal"}
+    for variable in variables:
+        labels[variable.name] = variable.label[:LABEL_MAX]
+        codes = {float(code): text[:120] for code, text in variable.values.items()}
+        if variable.part != "correct":
+            codes.update(NON_ANSWER_LABELS)
+            missing[variable.name] = list(NON_ANSWER_LABELS)
+        value_labels[variable.name] = codes
+        measures[variable.name] = variable.measure
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "survey.sav"
+        pyreadstat.write_sav(
+            frame,
+            str(path),
+            column_labels=labels,
+            variable_value_labels=value_labels,
+            missing_ranges=missing,
+            variable_measure=measures,
+        )
+        return path.read_bytes()

@@ -1,0 +1,157 @@
+"""The council report page: what it says about a panel, in the panel's language."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from facilitation.analysis import Unavailable
+from facilitation.survey import Answer
+from server.ops import agenda
+from server.ops.events import SYSTEM
+from server.ops.survey_data import load, opinion_results
+from server.reporting.numbers import Numbers
+from server.reporting.page import render_standalone
+from server.reporting.record import load_record
+from server.reporting.report import build_report
+from tests.support.day import Day, text_of
+from tests.support.reporting import (
+    OPINION_CENTRE,
+    add_answers,
+    add_invite,
+    after,
+    council_panel,
+    survey_steps,
+)
+from tests.support.voting import open_vote
+
+
+def main_text(html: str) -> str:
+    found = re.search(r"<main.*</main>", html, re.S)
+    assert found, "the report has no main element"
+    return text_of(found.group(0))
+
+
+async def opinion_numbers(day: Day, panel_id: int, language: str = "en") -> list[str]:
+    """The numbers the opinion-change table must show, from the statistics themselves."""
+    n = Numbers(language)
+    async with day.services.db.reading() as session:
+        results = opinion_results(await load(session, panel_id))
+    numbers = []
+    for _item, result in results:
+        change = result.change
+        assert not isinstance(change, Unavailable)
+        numbers += [n.dec(change.mean_before), n.dec(change.mean_after)]
+        numbers.append(n.signed(change.mean_change))
+        if not isinstance(change.estimate, Unavailable):
+            test = change.estimate.test
+            numbers += [n.ci(test.ci_low, test.ci_high), n.p(test.p_value)]
+            numbers.append(n.signed(change.estimate.dz))
+        if not isinstance(change.wilcoxon, Unavailable):
+            numbers.append(n.p(change.wilcoxon.p_value))
+    return numbers
+
+
+async def test_the_report_tells_the_council_what_the_panel_did_and_thought(day: Day) -> None:
+    facts = await council_panel(day)
+    facilitator = await day.staff("facilitator", facts.info)
+    response = await facilitator.get(f"/panels/{facts.info.id}/report")
+    assert response.status_code == 200
+    text = main_text(response.text)
+    assert "Bergen sentrum" in text and "Should the city centre be car-free?" in text
+    assert "Table discussion" in text  # the agenda
+    assert "Took part on the day 14" in text
+    assert "Control group 9" in text
+    # Only approved arguments, with their statement votes; never what was held back.
+    assert "Cleaner air for the children walking to school." in text
+    assert "Table 1, Table 2 · raised 2 times" in text
+    assert "Never approved." not in text and "99 88 77 66" not in text
+    assert "agree of those who took a side" in text
+    # Questions asked and answered, in the order taken; drafts stay out.
+    assert text.index("What will it cost the city?") < text.index("How did Oslo do it?")
+    assert "Sent but not answered" in text and "Who decides in the end?" in text
+    assert "Unsent draft" not in text
+    # Both votes with method and turnout.
+    assert "Agreement from 1 to 5 per proposal" in text
+    assert "13 of 14 participants voted" in text and "Paper ballots: 1." in text
+    assert "3 of 3 tables answered (100%)" in text and "Car-free centre winner" in text
+    # The opinion-change table holds the statistics' own numbers.
+    for number in await opinion_numbers(day, facts.info.id):
+        assert number in text, number
+    assert "Against the control group" in text and "difference in differences" in text
+    assert "Knowledge" in text and "Choice questions" in text
+    assert "How the poll was run and what the numbers mean" in text
+    # Charts are drawn on the server, as SVG with a text alternative.
+    assert response.text.count('class="chart-svg"') == 3
+    assert "<script" not in response.text.split("<main", 1)[1]
+
+
+async def test_the_report_is_in_the_panels_language_whatever_the_reader_speaks(
+    day: Day,
+) -> None:
+    facts = await council_panel(day, language="nb", title="Bypanel på bokmål")
+    organiser = await day.staff("organiser")  # reads English
+    response = await organiser.get(f"/panels/{facts.info.id}/report")
+    assert response.status_code == 200
+    assert '<html lang="nb">' in response.text
+    text = main_text(response.text)
+    for number in await opinion_numbers(day, facts.info.id, "nb"):
+        assert number in text, number
+    assert "," in Numbers("nb").dec(0.5)  # decimal comma, as printed
+
+
+async def test_an_empty_panel_says_what_it_does_not_have_yet(day: Day) -> None:
+    panel = await day.panel(open=False)
+    organiser = await day.staff("organiser")
+    response = await organiser.get(f"/panels/{panel.id}/report")
+    assert response.status_code == 200
+    text = main_text(response.text)
+    assert "No arguments were approved in this panel." in text
+    assert "No questions were sent to the expert panel." in text
+    assert "This panel had no votes." in text
+    assert "The surveys had no opinion questions" in text
+    assert "Representativeness is not known for this panel" in text
+    assert "The panel has not been closed yet" in text
+
+
+async def test_too_few_answers_and_an_open_vote_are_said_not_hidden(day: Day) -> None:
+    panel = await day.panel(tables=2)
+    before_step, after_step = await survey_steps(
+        day, panel, [OPINION_CENTRE], [after(OPINION_CENTRE)]
+    )
+    invite = await add_invite(day, panel, "participant")
+    await add_answers(day, panel, before_step, f"i:{invite.id}", {"centre": Answer(value=3)})
+    await add_answers(day, panel, after_step, f"i:{invite.id}", {"centre_2": Answer(value=6)})
+    await open_vote(day, panel, "single", "Car-free centre", "Free buses")
+    organiser = await day.staff("organiser")
+    text = main_text((await organiser.get(f"/panels/{panel.id}/report")).text)
+    assert "Too few people answered both before and after the discussion: 1" in text
+    assert "This vote was not closed, so it has no final result." in text
+    assert "This panel had no control group" in text
+
+
+async def test_closing_the_panel_takes_away_the_warning_that_numbers_may_change(
+    day: Day,
+) -> None:
+    panel = await day.panel()
+    await agenda.transition(day.services, panel.id, SYSTEM, "close")
+    organiser = await day.staff("organiser")
+    text = main_text((await organiser.get(f"/panels/{panel.id}/report")).text)
+    assert "The panel has not been closed yet" not in text
+
+
+async def test_change_by_group_is_shown_where_backgrounds_are_known_and_groups_large(
+    day: Day,
+) -> None:
+    facts = await council_panel(day, participants=16, walk_ins=0)
+    async with day.services.db.reading() as session:
+        record = await load_record(session, facts.info.id)
+    people = sorted(r.id for r in record.respondents if r.group == "Treatment")
+    backgrounds = {person: {"age": "18-39" if n < 12 else "40+"} for n, person in enumerate(people)}
+    report = build_report(record, date(2026, 5, 1), demographics=backgrounds)
+    text = text_of(render_standalone(day.services, report))
+    assert "Mean change by age" in text
+    assert "18-39" in text and "40+" in text
+    assert "their result is not shown to protect their privacy" in text  # only 4 are 40+
+    unknown = text_of(render_standalone(day.services, build_report(record, date(2026, 5, 1))))
+    assert "change by group is not known" in unknown
