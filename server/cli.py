@@ -181,9 +181,9 @@ DEMO_TITLE = "Demo: Bergen sentrum uten biler?"
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from server.db.models import Panel
-    from server.ops import agenda
+    from server.ops import agenda, demo
     from server.ops.accounts import create_account, set_password
-    from server.ops.events import SYSTEM
+    from server.ops.events import SYSTEM, Actor
     from server.ops.panels import create_panel
 
     password = secrets.token_urlsafe(12)
@@ -209,6 +209,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
                     "nb",
                     4,
                 )
+                await demo.seed(services, panel_id, Actor.account(account.id))
                 await agenda.transition(services, panel_id, SYSTEM, "open")
                 async with services.db.reading() as session:
                     panel = await session.get(Panel, panel_id)

@@ -108,6 +108,10 @@ def test_the_demo_prints_links_that_open_the_three_screens(tmp_path: Path) -> No
             )
             run = tablet.get(links["Facilitator"])
             assert run.status_code == 200 and 'id="fac-agenda"' in run.text
+            # A ready panel: proposals, survey questions before and again after, a vote.
+            setup = tablet.get(links["Facilitator"].removesuffix("/run")).text
+            assert "Gratis buss i sentrum" in setup and "bilfritt_t2" in setup
+            assert '<option value="dots" selected' in setup
     finally:
         demo.terminate()
         demo.wait(10)
