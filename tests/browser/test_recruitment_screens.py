@@ -61,7 +61,9 @@ async def _recruited(day: Day) -> tuple[PanelInfo, str]:
     return panel, organiser.account.email  # type: ignore[attr-defined]
 
 
-async def test_the_recruitment_screens_pass_axe_and_fit_320_px(live_day: Day) -> None:
+async def test_the_recruitment_screens_pass_axe_and_fit_320_px(
+    live_day: Day, artifacts: Path
+) -> None:
     panel, email = await _recruited(live_day)
     facilitator = await live_day.account("facilitator")
     async with live_day.services.db.writing() as session:
@@ -73,6 +75,7 @@ async def test_the_recruitment_screens_pass_axe_and_fit_320_px(live_day: Day) ->
         await laptop.goto(f"{base}/recruitment")
         await connected(laptop)
         await _check(laptop, "recruitment")
+        await laptop.screenshot(path=artifacts / "recruitment.png", full_page=True)
         draw_link = laptop.get_by_role(
             "link", name="Details of this draw, with every person's chance"
         )
@@ -86,6 +89,8 @@ async def test_the_recruitment_screens_pass_axe_and_fit_320_px(live_day: Day) ->
         ):
             await laptop.goto(base + path)
             await _check(laptop, name)
+            if path == "/seating":
+                await laptop.screenshot(path=artifacts / "seating.png", full_page=True)
 
         _, small = await screen(browser, live_day.base_url, NARROW_PHONE)
         await small.context.add_cookies(await laptop.context.cookies())
