@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from playwright.async_api import Route
 
 from tests.support.browser import PHONE, PROJECTOR, TABLET, chromium, connected, screen
 from tests.support.day import PASSWORD, Day
@@ -59,3 +61,24 @@ async def test_the_facilitator_advances_and_phone_and_display_follow_without_rel
         await phone.screenshot(path=artifacts / "phone.png", full_page=True)
         await tablet.screenshot(path=artifacts / "tablet.png", full_page=True)
         await display.screenshot(path=artifacts / "display.png")
+
+
+async def test_a_screen_connects_even_when_the_websocket_extension_arrives_last(
+    live_day: Day,
+) -> None:
+    """On a weak network the scripts arrive in any order; the projector must still go live.
+
+    A deferred htmx used to start as soon as it ran, and a page it processed before the
+    WebSocket extension arrived never opened its socket.
+    """
+    panel = await live_day.panel()
+
+    async def late(route: Route) -> None:
+        await asyncio.sleep(0.5)
+        await route.continue_()
+
+    async with chromium() as browser:
+        _, display = await screen(browser, live_day.base_url, PROJECTOR)
+        await display.route("**/hx-ws.min.js*", late)
+        await display.goto(f"/d/{panel.display_token}")
+        await connected(display)
