@@ -79,8 +79,10 @@ class PanelChannel:
         self._flush_scheduled = False
         self._last_flush = 0.0
         self._gap_scheduled = False
-        # Rendered fragments, valid until a change touches one of their topics.
-        self._cache: dict[tuple[Fragment, str, str], str] = {}
+        # Rendered fragments by (audience, language), valid until a change touches one of
+        # their topics. Kept per fragment: a change drops a few entries of this dict
+        # instead of scanning one entry per phone.
+        self._cache: dict[Fragment, dict[tuple[str, str], str]] = {}
         self._idle_since: float | None = None
         self._arrivals: list[tuple[LiveSocket, int | None]] = []
         self._arrivals_pending = False
@@ -210,7 +212,8 @@ class PanelChannel:
 
     async def _on_change(self, change: Change) -> None:
         touched = set(change.topics)
-        self._cache = {k: v for k, v in self._cache.items() if not k[0].topics & touched}
+        for item in [f for f in self._cache if f.topics & touched]:
+            del self._cache[item]
         if "seat" in change.topics or "access" in change.topics:
             await self._refresh_audiences(change)
         coalesced = set(change.topics) & COALESCED_TOPICS
@@ -306,12 +309,13 @@ class PanelChannel:
             )
 
     async def _render(self, language: str, view: PanelView, item: Fragment, audience: str) -> str:
-        key = (item, audience, language)
-        if key not in self._cache:
-            self._cache[key] = await render(
+        rendered = self._cache.setdefault(item, {})
+        key = (audience, language)
+        if key not in rendered:
+            rendered[key] = await render(
                 self.hub.renderer, language, item, view, audience, oob=True
             )
-        return self._cache[key]
+        return rendered[key]
 
     # -- snapshots -------------------------------------------------------------------
 

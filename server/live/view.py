@@ -109,7 +109,21 @@ class PanelView:
         return await self.once("joined_count", load)
 
     async def seated(self) -> Counter[int]:
-        return Counter(p.table_id for p in await self.participants() if p.table_id is not None)
+        """People per table; counted by the database unless the rows are loaded anyway,
+        because the live tally asks for it several times a second with hundreds seated."""
+
+        async def load() -> Counter[int]:
+            if "participants" in self.memo:
+                people = self.memo["participants"]
+                return Counter(p.table_id for p in people if p.table_id is not None)
+            rows = await self.session.execute(
+                select(Participant.table_id, func.count())
+                .where(Participant.panel_id == self.panel_id, Participant.table_id.is_not(None))
+                .group_by(Participant.table_id)
+            )
+            return Counter({table: int(count) for table, count in rows.all()})
+
+        return await self.once("seated", load)
 
     async def participant(self, participant_id: int) -> Participant | None:
         async def load() -> Participant | None:

@@ -74,7 +74,7 @@ class VoteView:
 
     async def turnout(self, step: StepRow, vote: VoteSettings) -> Turnout:
         tables = await self.view.tables()
-        seated = Counter(p.table_id for p in await self.view.participants())
+        seated = await self.view.seated()
         contents = await self.contents(step.id)
         sources = Counter(source for _, source, _ in contents)
         if vote.scope == "table":
@@ -104,7 +104,7 @@ class VoteView:
         voted = sum(receipts.values()) + sum(extra.values())
         return Turnout(
             voted,
-            sum(seated.values()) + sum(extra.values()),
+            await self.view.joined_count() + sum(extra.values()),
             by_table,
             dict(sources),
             len(contents),

@@ -24,7 +24,7 @@ Context = Callable[[PanelView, str], Awaitable[dict[str, Any]]]
 OOB = Markup('hx-swap-oob="outerMorph"')
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # registered once each: identity is equality, and cheap
 class Fragment:
     name: str
     audience: str
