@@ -35,6 +35,7 @@ async def healthz(request: Request) -> PlainTextResponse:
 
 async def phone(websocket: WebSocket) -> None:
     await websocket.accept()
+    await websocket.send_text("<div>hello</div>")  # like our snapshot: the phone is synced
     try:
         while True:
             await websocket.receive_text()

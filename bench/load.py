@@ -43,7 +43,12 @@ class Run:
 async def hold_sockets(
     phones: list[Phone], url_of: Callable[[Phone], str], limit: int = 100
 ) -> None:
-    """Open every phone's WebSocket, a hundred at a time, and keep reading in the background."""
+    """Open every phone's WebSocket, a hundred at a time, and keep reading in the background.
+
+    A phone counts as held once its first frame (its screen) has arrived: a room sits
+    synced before a vote opens, and ballots sent while a thousand screens are still
+    being drawn would measure the arrival, not the vote.
+    """
     gate = asyncio.Semaphore(limit)
 
     async def one(phone: Phone) -> None:
@@ -55,6 +60,7 @@ async def hold_sockets(
                 open_timeout=60,
                 max_queue=None,
             )
+            await asyncio.wait_for(phone.socket.recv(), timeout=120)
             asyncio.get_running_loop().create_task(_drain(phone.socket))
 
     await asyncio.gather(*(one(p) for p in phones))
