@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import select
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -39,7 +37,8 @@ from server.screens.common import qr_svg
 from server.screens.registry import fragments_for, render
 from server.services import Services
 from server.web.access import StaffAccess, require_staff, services_of
-from server.web.csrf import FIELD, HEADER, MAX_FORM_FIELDS, CSRFRefused, checked_form
+from server.web.csrf import checked_form
+from server.web.csrf import checked_upload as checked_file
 from server.web.respond import done, is_htmx, language_of, page, t
 
 BASE = "/panels/{panel_id:int}/recruitment"
@@ -96,28 +95,10 @@ class Upload:
 
 
 async def checked_upload(request: Request) -> Upload:
-    """A form with one CSV file, after the same CSRF check as every other form.
-
-    The file is read into memory (it is at most `MAX_FILE_BYTES`, one more byte tells
-    the parser it is too large) and the form's temporary files are closed at once.
-    """
-    form = await request.form(max_files=1, max_fields=MAX_FORM_FIELDS, max_part_size=64 * 1024)
-    try:
-        expected = request.session.get("csrf")
-        given = request.headers.get(HEADER) or form.get(FIELD)
-        if (
-            not expected
-            or not isinstance(given, str)
-            or not secrets.compare_digest(expected, given)
-        ):
-            raise CSRFRefused
-        fields = {key: value for key, value in form.multi_items() if isinstance(value, str)}
-        upload = form.get("file")
-        if isinstance(upload, UploadFile) and (upload.filename or "").strip():
-            return Upload(fields, await upload.read(MAX_FILE_BYTES + 1), upload.filename or "")
-        return Upload(fields, None, "")
-    finally:
-        await form.close()
+    """A form with one CSV file (at most `MAX_FILE_BYTES`, one more byte tells the parser
+    it is too large), after the same CSRF check as every other form."""
+    posted = await checked_file(request, "file", MAX_FILE_BYTES)
+    return Upload(posted.fields, posted.data, posted.filename)
 
 
 def _problem_lines(language: str, items: Any) -> list[str]:

@@ -10,10 +10,8 @@
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Any
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -28,7 +26,7 @@ from server.reporting.page import TEMPLATE, load_report, report_context
 from server.reporting.record import load_record
 from server.routes import route
 from server.web.access import require_organiser, require_staff, services_of
-from server.web.csrf import FIELD, HEADER, MAX_FORM_FIELDS, CSRFRefused
+from server.web.csrf import checked_upload
 from server.web.respond import language_of, page, t
 
 UPLOAD_MAX = 64 * 1024 * 1024
@@ -154,26 +152,9 @@ def _refused(request: Request, account: Any, problem: Invalid) -> Response:
 
 
 async def _upload(request: Request, name: str, limit: int) -> bytes | None:
-    """The uploaded file of a form after checking its CSRF token; None when none was sent.
-
-    Like `server.web.csrf.checked_form`, but with room for one file.
-    """
-    async with request.form(
-        max_files=1, max_fields=MAX_FORM_FIELDS, max_part_size=64 * 1024
-    ) as form:
-        expected = request.session.get("csrf")
-        given = request.headers.get(HEADER) or form.get(FIELD)
-        if (
-            not expected
-            or not isinstance(given, str)
-            or not secrets.compare_digest(expected, given)
-        ):
-            raise CSRFRefused
-        upload = form.get(name)
-        if not isinstance(upload, UploadFile):
-            return None
-        data = await upload.read(limit + 1)
-    if len(data) > limit:
+    """The uploaded file of a form after checking its CSRF token; None when none was sent."""
+    data = (await checked_upload(request, name, limit)).data
+    if data is not None and len(data) > limit:
         raise Invalid(N_("The file is too large."))
     return data or None
 
