@@ -54,12 +54,12 @@ from facilitation.recruitment.worker import Failed
 from server.db.models_recruitment import Draw
 from server.db.types import utcnow
 from server.live.change import Change
+from server.ops.arms import latest_split
 from server.ops.common import lock_panel
 from server.ops.events import SYSTEM, Actor, record
 from server.ops.recruitment import (
     AUDIENCES,
     TOPICS,
-    latest_split,
     problem_json,
     recruitment_of,
     recruits_of,

@@ -1,4 +1,7 @@
-"""Recruitment before the day: targets and pool uploads, confirmations, the split, invites.
+"""Recruitment before the day: the targets and the pool, and reading what is stored.
+
+Confirmations, the treatment/control split and invite codes build on this module
+(`confirmations`, `arms`, `invite_codes`).
 
 Every change follows the usual shape (lock the panel, apply the rule from
 `facilitation.recruitment`, record the audit event, announce after commit). Files are
@@ -12,31 +15,23 @@ from __future__ import annotations
 
 import asyncio
 import re
-import secrets
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.errors import N_, Refused
-from facilitation.recruitment.balance import Difference
 from facilitation.recruitment.csvtable import read_table
 from facilitation.recruitment.files import parse_people, parse_shares, parse_targets
-from facilitation.recruitment.invites import new_invite_code, new_invite_codes
 from facilitation.recruitment.lifecycle import (
-    HOLDS_A_SEAT,
-    Arm,
     Status,
-    check_status_change,
-    parse_status,
 )
 from facilitation.recruitment.pool import PeopleFile, Registrant
 from facilitation.recruitment.problems import Problem, ProblemsRefused, problem
-from facilitation.recruitment.split import split_arms
 from facilitation.recruitment.targets import (
     PopulationShares,
     Target,
@@ -44,9 +39,7 @@ from facilitation.recruitment.targets import (
     target_problems,
     targets_from_shares,
 )
-from server.db.models import Invite, Participant, SurveyAnswer
 from server.db.models_recruitment import (
-    ArmSplit,
     Draw,
     Recruit,
     RecruitContact,
@@ -130,7 +123,7 @@ async def running_draw(session: AsyncSession, panel_id: int) -> Draw | None:
     )
 
 
-async def _refuse_while_drawing(session: AsyncSession, panel_id: int) -> None:
+async def refuse_while_drawing(session: AsyncSession, panel_id: int) -> None:
     if await running_draw(session, panel_id) is not None:
         raise Refused(N_("A draw is running. Wait until it finishes, or stop it, and try again."))
 
@@ -277,7 +270,7 @@ async def upload_targets(
     parsed = await asyncio.to_thread(read_targets_file, data, panel_size, slack)
     async with services.db.writing() as session:
         await lock_panel(session, panel_id)
-        await _refuse_while_drawing(session, panel_id)
+        await refuse_while_drawing(session, panel_id)
         recruitment = await recruitment_of(session, panel_id)
         recruits = await recruits_of(session, panel_id)
         remapped, problems = _remap(recruits, parsed.targets)
@@ -369,7 +362,7 @@ async def upload_people(
     _check_people(people)
     async with services.db.writing() as session:
         await lock_panel(session, panel_id)
-        await _refuse_while_drawing(session, panel_id)
+        await refuse_while_drawing(session, panel_id)
         recruitment = await recruitment_of(session, panel_id)
         if recruitment is None or recruitment.targets != _targets_json(targets):
             raise Refused(N_("The targets changed meanwhile. Upload the people file again."))
@@ -431,294 +424,3 @@ async def upload_people(
         )
     await services.announce(change)
     return len(people.registrants)
-
-
-# -- confirmations ------------------------------------------------------------------
-
-
-async def _holding(session: AsyncSession, panel_id: int) -> int:
-    count = await session.scalar(
-        select(func.count()).where(
-            Recruit.panel_id == panel_id,
-            Recruit.status.in_([status.value for status in HOLDS_A_SEAT]),
-        )
-    )
-    return int(count or 0)
-
-
-async def _invite_is_used(session: AsyncSession, invite: Invite) -> bool:
-    joined = await session.scalar(
-        select(Participant.id).where(Participant.invite_id == invite.id).limit(1)
-    )
-    answered = await session.scalar(
-        select(SurveyAnswer.id).where(SurveyAnswer.respondent == f"i:{invite.id}").limit(1)
-    )
-    return joined is not None or answered is not None
-
-
-async def change_status(
-    services: Services, panel_id: int, actor: Actor, recruit_id: int, wanted_text: str
-) -> Recruit:
-    """Selected → confirmed / withdrawn (and back, to undo a mistake).
-
-    A withdrawn person's invite code stops working unless it has been used already
-    (their answers are kept, linked to the code).
-    """
-    wanted = parse_status(wanted_text)
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
-        recruit = await session.get(Recruit, recruit_id)
-        if recruit is None or recruit.panel_id != panel_id:
-            raise Refused(N_("There is no such person in this pool."))
-        recruitment = await recruitment_of(session, panel_id)
-        assert recruitment is not None
-        current = Status(recruit.status)
-        free = recruitment.panel_size - await _holding(session, panel_id)
-        check_status_change(current, wanted, free_seats=free)
-        seat_changes = (current in HOLDS_A_SEAT) != (wanted in HOLDS_A_SEAT)
-        if seat_changes:
-            await _refuse_while_drawing(session, panel_id)
-            recruitment.version += 1
-        revoked = False
-        if wanted == Status.WITHDRAWN:
-            for invite in await session.scalars(
-                select(Invite).where(Invite.panel_id == panel_id, Invite.recruit_id == recruit.id)
-            ):
-                if not await _invite_is_used(session, invite):
-                    await session.delete(invite)
-                    revoked = True
-        recruit.status = wanted.value
-        recruit.status_at = utcnow()
-        change = await record(
-            session,
-            panel_id,
-            actor,
-            "recruitment.status",
-            {"recruit": recruit.id, "from": current.value, "to": wanted.value, "revoked": revoked},
-            topics=TOPICS,
-            audiences=AUDIENCES,
-        )
-    await services.announce(change)
-    return recruit
-
-
-# -- treatment and control ----------------------------------------------------------
-
-
-def difference_json(row: Difference) -> dict[str, Any]:
-    finite = row.smd not in (float("inf"), float("-inf"))
-    return {
-        "feature": row.feature,
-        "value": row.value,
-        "participants": row.share_a,
-        "control": row.share_b,
-        "smd": row.smd if finite else None,
-    }
-
-
-async def split(
-    services: Services,
-    panel_id: int,
-    actor: Actor,
-    strata: Sequence[str],
-    control_percent_text: str,
-    scope: str,
-    seed_text: str,
-) -> ArmSplit:
-    """Split the panel (or, in deliberative-poll mode, the whole pool) into two arms.
-
-    Blocked on `strata`, so both arms look alike; can be redone with another seed until
-    invite codes have been issued.
-    """
-    if scope not in ("panel", "pool"):
-        raise Refused(N_("Choose whom to split: the drawn panel or the whole pool."))
-    percent = whole_number(
-        control_percent_text or "50",
-        low=1,
-        high=99,
-        message=N_(
-            "The control group's share must be a whole percentage from %(low)s to %(high)s."
-        ),
-    )
-    seed = (
-        whole_number(
-            seed_text,
-            low=1,
-            high=2**63 - 1,
-            message=N_("The seed must be a whole number from %(low)s to %(high)s."),
-        )
-        if seed_text.strip()
-        else secrets.randbelow(2**63 - 1) + 1
-    )
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
-        await _refuse_while_drawing(session, panel_id)
-        recruitment = await recruitment_of(session, panel_id)
-        if recruitment is None:
-            raise Refused(N_("Upload the targets and the pool first."))
-        if await session.scalar(select(Invite.id).where(Invite.panel_id == panel_id).limit(1)):
-            raise Refused(
-                N_("Invite codes have been issued, so the groups can no longer be split again.")
-            )
-        features = [feature for feature, _ in recruitment.targets]
-        chosen = [f for f in features if f in strata]
-        if not chosen:
-            raise Refused(N_("Choose at least one feature to keep the groups alike on."))
-        recruits = await recruits_of(session, panel_id)
-        if scope == "panel":
-            people = [r for r in recruits if Status(r.status) in HOLDS_A_SEAT]
-            if not people:
-                raise Refused(N_("Nobody has been drawn yet. Draw the panel first."))
-        else:
-            if any(r.status != Status.POOL.value for r in recruits):
-                raise Refused(
-                    N_(
-                        "The panel has been drawn, so only the drawn panel can be split, "
-                        "not the whole pool."
-                    )
-                )
-            people = list(recruits)
-            if not people:
-                raise Refused(N_("Upload the pool first."))
-        if len(people) < 2:
-            raise Refused(N_("At least two people are needed to split into two groups."))
-        result = split_arms(
-            {str(r.id): {f: r.features[f] for f in chosen} for r in people},
-            chosen,
-            seed=seed,
-            control_share=Fraction(percent, 100),
-        )
-        controls = set(result.control)
-        await session.execute(update(Recruit).where(Recruit.panel_id == panel_id).values(arm=None))
-        for recruit in people:
-            recruit.arm = (Arm.CONTROL if str(recruit.id) in controls else Arm.PARTICIPANT).value
-            if scope == "pool":
-                recruit.status = Status.SELECTED.value
-                recruit.status_at = utcnow()
-        if scope == "pool":
-            recruitment.version += 1
-        row = ArmSplit(
-            panel_id=panel_id,
-            scope=scope,
-            seed=seed,
-            strata=chosen,
-            control_share=str(Fraction(percent, 100)),
-            participants=len(result.participants),
-            controls=len(result.control),
-            balance=[difference_json(d) for d in result.balance],
-            created_at=utcnow(),
-            created_by=actor.id,
-        )
-        session.add(row)
-        change = await record(
-            session,
-            panel_id,
-            actor,
-            "recruitment.split",
-            {
-                "scope": scope,
-                "seed": seed,
-                "strata": chosen,
-                "participants": len(result.participants),
-                "controls": len(result.control),
-            },
-            topics=TOPICS,
-            audiences=AUDIENCES,
-        )
-    await services.announce(change)
-    return row
-
-
-async def latest_split(session: AsyncSession, panel_id: int) -> ArmSplit | None:
-    return await session.scalar(
-        select(ArmSplit).where(ArmSplit.panel_id == panel_id).order_by(ArmSplit.id.desc()).limit(1)
-    )
-
-
-# -- invite codes -------------------------------------------------------------------
-
-
-def invite_role(recruit: Recruit) -> str | None:
-    """Who gets a code: every control who holds a seat, every confirmed participant."""
-    status = Status(recruit.status)
-    if recruit.arm == Arm.CONTROL.value:
-        return "control" if status in HOLDS_A_SEAT else None
-    return "participant" if status == Status.CONFIRMED else None
-
-
-async def issue_invites(services: Services, panel_id: int, actor: Actor) -> int:
-    """Codes for everyone who should have one and has none yet; returns how many are new."""
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
-        recruits = await recruits_of(session, panel_id)
-        existing = {
-            invite.recruit_id: invite
-            for invite in await session.scalars(select(Invite).where(Invite.panel_id == panel_id))
-        }
-        wanted = [(r, role) for r in recruits if (role := invite_role(r)) is not None]
-        changed = 0
-        for recruit, role in wanted:
-            invite = existing.get(recruit.id)
-            if invite is not None and invite.role != role:
-                invite.role = role
-                changed += 1
-        missing = [(r, role) for r, role in wanted if r.id not in existing]
-        if not missing and not changed:
-            raise Refused(
-                N_(
-                    "Everyone who should have an invite code has one. Codes go to confirmed "
-                    "participants and to the control group."
-                )
-            )
-        codes = new_invite_codes(len(missing))
-        taken = set(await session.scalars(select(Invite.code).where(Invite.code.in_(codes))))
-        for index, code in enumerate(codes):
-            if code in taken:  # another panel holds it: astronomically unlikely, but draw again
-                codes[index] = new_invite_code({*codes, *taken})
-        for (recruit, role), code in zip(missing, codes, strict=True):
-            session.add(
-                Invite(
-                    panel_id=panel_id,
-                    code=code,
-                    role=role,
-                    pseudonym=secrets.token_hex(8),
-                    recruit_id=recruit.id,
-                    created_at=utcnow(),
-                )
-            )
-        change = await record(
-            session,
-            panel_id,
-            actor,
-            "recruitment.invites",
-            {
-                "issued": len(missing),
-                "participants": sum(1 for _, role in missing if role == "participant"),
-                "controls": sum(1 for _, role in missing if role == "control"),
-            },
-            topics=TOPICS,
-            audiences=AUDIENCES,
-        )
-    await services.announce(change)
-    return len(missing)
-
-
-@dataclass(frozen=True)
-class Letter:
-    """One invite code with the person it goes to (organiser only: carries contacts)."""
-
-    recruit: Recruit
-    invite: Invite
-    contacts: Mapping[str, str]
-
-
-async def letters(session: AsyncSession, panel_id: int) -> list[Letter]:
-    """Every invite of the panel with its recruit and contact columns, participants first."""
-    contacts = await contacts_of(session, panel_id)
-    rows = await session.execute(
-        select(Invite, Recruit)
-        .join(Recruit, Recruit.id == Invite.recruit_id)
-        .where(Invite.panel_id == panel_id)
-        .order_by(Invite.role.desc(), Recruit.external_id)
-    )
-    return [Letter(recruit, invite, contacts.get(recruit.id, {})) for invite, recruit in rows.all()]

@@ -30,7 +30,7 @@ from server.db.models import Invite
 from server.db.models_recruitment import Draw
 from server.i18n import refusal_text, translate
 from server.live import audiences as aud
-from server.ops import draws, recruitment
+from server.ops import arms, confirmations, draws, invite_codes, recruitment
 from server.ops.events import Actor
 from server.routes import route
 from server.screens.common import qr_svg
@@ -162,7 +162,7 @@ async def recruitment_page(
             rec = await recruitment.recruitment_of(session, panel_id)
             recruits = await recruitment.recruits_of(session, panel_id)
             past = await draws.draws_of(session, panel_id)
-            split = await recruitment.latest_split(session, panel_id)
+            split = await arms.latest_split(session, panel_id)
             invites = Counter(
                 role
                 for role in await session.scalars(
@@ -170,7 +170,7 @@ async def recruitment_page(
                 )
             )
         statuses = Counter(r.status for r in recruits)
-        arms = Counter(r.arm for r in recruits if Status(r.status) in HOLDS_A_SEAT)
+        by_arm = Counter(r.arm for r in recruits if Status(r.status) in HOLDS_A_SEAT)
         running = next((d for d in past if d.state == draws.ACTIVE), None)
         holding = sum(statuses[s.value] for s in HOLDS_A_SEAT)
         drawn = any(r.status != Status.POOL for r in recruits)
@@ -180,7 +180,7 @@ async def recruitment_page(
             shares=recruitment.shares_of(rec) if rec else None,
             pool_size=len(recruits),
             statuses=statuses,
-            arms=arms,
+            arms=by_arm,
             holding=holding,
             drawn=drawn,
             free_seats=(rec.panel_size - holding) if rec else 0,
@@ -190,7 +190,7 @@ async def recruitment_page(
             algorithms=available_algorithms(),
             split=split,
             invites=invites,
-            wanted_invites=sum(1 for r in recruits if recruitment.invite_role(r)),
+            wanted_invites=sum(1 for r in recruits if invite_codes.invite_role(r)),
         )
     async with services.hub.view(panel_id) as view:
         panel = await view.panel()
@@ -487,7 +487,7 @@ async def people_page(request: Request) -> Response:
 async def change_status(request: Request) -> Response:
     panel_id, access = await _organiser(request)
     form = await checked_form(request)
-    recruit = await recruitment.change_status(
+    recruit = await confirmations.change_status(
         services_of(request),
         panel_id,
         Actor.account(access.account.id),
@@ -507,7 +507,7 @@ async def change_status(request: Request) -> Response:
 async def split(request: Request) -> Response:
     panel_id, access = await _organiser(request)
     form = await checked_form(request)
-    row = await recruitment.split(
+    row = await arms.split(
         services_of(request),
         panel_id,
         Actor.account(access.account.id),
@@ -531,7 +531,7 @@ async def split(request: Request) -> Response:
 async def issue_invites(request: Request) -> Response:
     panel_id, access = await _organiser(request)
     await checked_form(request)
-    count = await recruitment.issue_invites(
+    count = await invite_codes.issue_invites(
         services_of(request), panel_id, Actor.account(access.account.id)
     )
     return done(request, t(request, "%(count)s invite codes issued.", count=count), _back(panel_id))
@@ -547,7 +547,7 @@ async def invites_csv(request: Request) -> Response:
     services = services_of(request)
     async with services.db.reading() as session:
         rec = await recruitment.recruitment_of(session, panel_id)
-        letters = await recruitment.letters(session, panel_id)
+        letters = await invite_codes.letters(session, panel_id)
     columns = list(rec.contact_columns) if rec else []
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -571,7 +571,7 @@ async def letters_page(request: Request) -> Response:
     services = services_of(request)
     async with services.db.reading() as session:
         rec = await recruitment.recruitment_of(session, panel_id)
-        letters = await recruitment.letters(session, panel_id)
+        letters = await invite_codes.letters(session, panel_id)
     async with services.hub.view(panel_id) as view:
         panel = await view.panel()
     language = language_of(request, panel)
