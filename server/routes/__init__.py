@@ -37,6 +37,7 @@ def all_routes() -> list[BaseRoute]:
     from server.routes import (
         auth,
         display,
+        draws,
         facilitator,
         facilitator_deliberation,
         organiser,
@@ -45,6 +46,7 @@ def all_routes() -> list[BaseRoute]:
         proposals,
         public,
         recruitment,
+        recruits,
         report,
         results,
         seating,
@@ -68,6 +70,8 @@ def all_routes() -> list[BaseRoute]:
         *survey_setup.routes,
         *results.routes,
         *recruitment.routes,
+        *draws.routes,
+        *recruits.routes,
         *seating.routes,
         *display.routes,
     ]

@@ -1,4 +1,7 @@
-"""The recruitment screen: targets and pool, the draw, the split, confirmations, invites.
+"""The recruitment screen: the page, the targets and the pool, and what its parts share.
+
+The draw has its own routes (`routes.draws`), and so have the people once drawn
+(`routes.recruits`: confirmations, the split, invite codes and letters).
 
 Organisers see and do everything here; facilitators see the representativeness table
 (live, as invite codes join) and nothing about individual people. Contact columns
@@ -8,8 +11,6 @@ merge file. Unknown ids in a page address lead back to the recruitment page.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -17,29 +18,26 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy import select
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import Response
 
 from facilitation.errors import N_, Refused
 from facilitation.recruitment.algorithms import available_algorithms
 from facilitation.recruitment.csvtable import MAX_FILE_BYTES
 from facilitation.recruitment.draw import Relaxation
-from facilitation.recruitment.invites import format_invite_code
 from facilitation.recruitment.lifecycle import HOLDS_A_SEAT, Status
 from facilitation.recruitment.problems import ProblemsRefused
 from server.db.models import Invite
 from server.db.models_recruitment import Draw
 from server.i18n import refusal_text, translate
 from server.live import audiences as aud
-from server.ops import arms, confirmations, draws, invite_codes, recruitment
+from server.ops import arms, draws, invite_codes, recruitment
 from server.ops.events import Actor
 from server.routes import route
-from server.screens.common import qr_svg
 from server.screens.registry import fragments_for, render
 from server.services import Services
 from server.web.access import StaffAccess, require_staff, services_of
-from server.web.csrf import checked_form
 from server.web.csrf import checked_upload as checked_file
-from server.web.respond import done, is_htmx, language_of, page, t
+from server.web.respond import done, language_of, page, t
 
 BASE = "/panels/{panel_id:int}/recruitment"
 UPLOAD_LIMIT = MAX_FILE_BYTES + 256 * 1024
@@ -66,16 +64,16 @@ def say(language: str, message: str, params: dict[str, Any] | None = None) -> st
     return text % params if params else text
 
 
-def _pid(request: Request) -> int:
+def panel_id_of(request: Request) -> int:
     return int(request.path_params["panel_id"])
 
 
-def _back(panel_id: int) -> str:
+def back_to(panel_id: int) -> str:
     return f"/panels/{panel_id}/recruitment"
 
 
-async def _organiser(request: Request) -> tuple[int, StaffAccess]:
-    panel_id = _pid(request)
+async def organiser_only(request: Request) -> tuple[int, StaffAccess]:
+    panel_id = panel_id_of(request)
     return panel_id, await require_staff(request, panel_id, organiser=True)
 
 
@@ -151,7 +149,7 @@ def job_context(language: str, draw: Draw) -> dict[str, Any]:
 async def recruitment_page(
     request: Request, *, status: int = 200, problems: list[str] | None = None, headline: str = ""
 ) -> Response:
-    panel_id = _pid(request)
+    panel_id = panel_id_of(request)
     access = await require_staff(request, panel_id)
     services = services_of(request)
     language = language_of(request)
@@ -229,7 +227,7 @@ async def _refused_upload(request: Request, refusal: ProblemsRefused) -> Respons
 
 
 async def upload_targets(request: Request) -> Response:
-    panel_id, access = await _organiser(request)
+    panel_id, access = await organiser_only(request)
     form = await checked_upload(request)
     data, filename = form.file()
     try:
@@ -244,11 +242,11 @@ async def upload_targets(request: Request) -> Response:
         )
     except ProblemsRefused as refusal:
         return await _refused_upload(request, refusal)
-    return done(request, t(request, "The targets were saved."), _back(panel_id))
+    return done(request, t(request, "The targets were saved."), back_to(panel_id))
 
 
 async def upload_people(request: Request) -> Response:
-    panel_id, access = await _organiser(request)
+    panel_id, access = await organiser_only(request)
     form = await checked_upload(request)
     data, filename = form.file()
     try:
@@ -267,167 +265,11 @@ async def upload_people(request: Request) -> Response:
     return done(
         request,
         t(request, "The pool was imported: %(count)s people.", count=count),
-        _back(panel_id),
+        back_to(panel_id),
     )
 
 
-# -- the draw -----------------------------------------------------------------------
-
-
-async def start_draw(request: Request) -> Response:
-    panel_id, access = await _organiser(request)
-    form = await checked_form(request)
-    draw_id = await draws.start_draw(
-        services_of(request),
-        panel_id,
-        Actor.account(access.account.id),
-        str(form.get("algorithm", "maximin")),
-        str(form.get("seed", ""))[:40],
-        form.get("test") == "on",
-    )
-    return done(
-        request,
-        t(request, "The draw has started. You may leave this page; it keeps running."),
-        f"/panels/{panel_id}/recruitment/draws/{draw_id}",
-    )
-
-
-async def _draw(request: Request, panel_id: int) -> Draw | None:
-    draw_id = int(request.path_params["draw_id"])
-    async with services_of(request).db.reading() as session:
-        draw = await session.get(Draw, draw_id)
-    return draw if draw is not None and draw.panel_id == panel_id else None
-
-
-def _no_such_draw(request: Request, panel_id: int) -> Response:
-    request.session["flash"] = {"message": t(request, "There is no such draw."), "ok": False}
-    return RedirectResponse(_back(panel_id), status_code=303)
-
-
-async def draw_page(request: Request) -> Response:
-    panel_id, access = await _organiser(request)
-    services = services_of(request)
-    await draws.mark_orphans(services, panel_id)
-    draw = await _draw(request, panel_id)
-    if draw is None:
-        return _no_such_draw(request, panel_id)
-    language = language_of(request)
-    async with services.db.reading() as session:
-        people = await recruitment.recruits_of(session, panel_id)
-        rec = await recruitment.recruitment_of(session, panel_id)
-    result = draw.result or {}
-    chances = result.get("probabilities") or {}
-    chosen = set(result.get("selected") or [])
-    excluded = set(result.get("excluded_housemates") or [])
-    unreachable = set(result.get("unreachable") or [])
-    features = [feature for feature, _ in rec.targets] if rec else []
-    rows = [
-        {
-            "id": person.external_id,
-            "features": [person.features.get(f, "") for f in features],
-            "chance": chances.get(person.external_id),
-            "selected": person.external_id in chosen,
-            "excluded": person.external_id in excluded,
-            "unreachable": person.external_id in unreachable,
-        }
-        for person in people
-        if person.external_id in chances or person.external_id in chosen
-    ]
-    async with services.hub.view(panel_id) as view:
-        panel = await view.panel()
-    return page(
-        request,
-        "staff/draw.html",
-        language=language,
-        panel=panel,
-        account=access.account,
-        features=features,
-        rows=rows,
-        **job_context(language, draw),
-    )
-
-
-async def draw_status(request: Request) -> Response:
-    """The job's card alone, for the page to poll while the draw runs."""
-    panel_id, _access = await _organiser(request)
-    services = services_of(request)
-    await draws.mark_orphans(services, panel_id)
-    draw = await _draw(request, panel_id)
-    if draw is None:
-        return _no_such_draw(request, panel_id)
-    language = language_of(request)
-    async with services.hub.view(panel_id) as view:
-        panel = await view.panel()
-    html = services.renderer.render(
-        language,
-        "staff/_draw_job.html",
-        panel=panel,
-        csrf_token=request.session.get("csrf", ""),
-        **job_context(language, draw),
-    )
-    headers = {"Cache-Control": "no-store"}
-    if is_htmx(request) and draw.state != draws.ACTIVE:
-        headers["HX-Refresh"] = "true"  # the draw ended: show the whole page as it is now
-    return HTMLResponse(html, headers=headers)
-
-
-async def cancel_draw(request: Request) -> Response:
-    panel_id, access = await _organiser(request)
-    await checked_form(request)
-    draw_id = int(request.path_params["draw_id"])
-    await draws.cancel(services_of(request), panel_id, Actor.account(access.account.id), draw_id)
-    return done(
-        request,
-        t(request, "The draw is stopping. Nobody will be selected by it."),
-        f"/panels/{panel_id}/recruitment/draws/{draw_id}",
-    )
-
-
-async def draw_inputs(request: Request) -> Response:
-    """What the draw saw, byte for byte: its SHA-256 is the digest shown with the draw."""
-    panel_id, _access = await _organiser(request)
-    draw = await _draw(request, panel_id)
-    if draw is None:
-        return _no_such_draw(request, panel_id)
-    async with services_of(request).db.reading() as session:
-        document = await session.scalar(select(Draw.inputs).where(Draw.id == draw.id))
-    return Response(
-        (document or "").encode("utf-8"),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="draw-{draw.id}-inputs.json"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-async def draw_result_csv(request: Request) -> Response:
-    """Every pool member's chance and whether they were drawn (no contact columns)."""
-    panel_id, _access = await _organiser(request)
-    draw = await _draw(request, panel_id)
-    if draw is None:
-        return _no_such_draw(request, panel_id)
-    async with services_of(request).db.reading() as session:
-        people = {r.external_id: r for r in await recruitment.recruits_of(session, panel_id)}
-        rec = await recruitment.recruitment_of(session, panel_id)
-    features = [feature for feature, _ in rec.targets] if rec else []
-    result = draw.result or {}
-    chosen = set(result.get("selected") or [])
-    chances = result.get("probabilities") or {}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["id", *features, "probability", "selected"])
-    for key in sorted(set(chances) | chosen):
-        person = people.get(key)
-        values = [person.features.get(f, "") if person else "" for f in features]
-        chance = chances.get(key)
-        writer.writerow(
-            [key, *values, "" if chance is None else f"{chance:.6f}", int(key in chosen)]
-        )
-    return _csv(out.getvalue(), f"draw-{draw.id}-result.csv")
-
-
-def _csv(text: str, filename: str) -> Response:
+def csv_download(text: str, filename: str) -> Response:
     return Response(
         text.encode("utf-8-sig"),
         media_type="text/csv; charset=utf-8",
@@ -435,169 +277,6 @@ def _csv(text: str, filename: str) -> Response:
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
         },
-    )
-
-
-# -- the people in the pool, confirmations ------------------------------------------
-
-
-async def people_page(request: Request) -> Response:
-    panel_id, access = await _organiser(request)
-    services = services_of(request)
-    async with services.db.reading() as session:
-        rec = await recruitment.recruitment_of(session, panel_id)
-        people = await recruitment.recruits_of(session, panel_id)
-        contacts = await recruitment.contacts_of(session, panel_id)
-        past = [
-            d
-            for d in reversed(await draws.draws_of(session, panel_id))
-            if d.state == "finished" and not d.test
-        ]
-        codes = {
-            invite.recruit_id: invite.code
-            for invite in await session.scalars(select(Invite).where(Invite.panel_id == panel_id))
-        }
-    chances: dict[str, float] = {}
-    for draw in past:
-        chances.update((draw.result or {}).get("probabilities") or {})
-    drawn = any(p.status != Status.POOL for p in people)
-    show_all = request.query_params.get("show") == "all" or not drawn
-    shown = [p for p in people if show_all or p.status != Status.POOL]
-    async with services.hub.view(panel_id) as view:
-        panel = await view.panel()
-    return page(
-        request,
-        "staff/recruitment_people.html",
-        panel=panel,
-        account=access.account,
-        rec=rec,
-        features=[feature for feature, _ in rec.targets] if rec else [],
-        extras=list(rec.extra_columns) if rec else [],
-        contact_columns=list(rec.contact_columns) if rec else [],
-        people=shown,
-        contacts=contacts,
-        chances=chances,
-        codes={k: format_invite_code(v) for k, v in codes.items()},
-        show_all=show_all,
-        drawn=drawn,
-        total=len(people),
-    )
-
-
-async def change_status(request: Request) -> Response:
-    panel_id, access = await _organiser(request)
-    form = await checked_form(request)
-    recruit = await confirmations.change_status(
-        services_of(request),
-        panel_id,
-        Actor.account(access.account.id),
-        int(request.path_params["recruit_id"]),
-        str(form.get("status", "")),
-    )
-    return done(
-        request,
-        t(request, "Saved: %(person)s.", person=recruit.external_id),
-        f"/panels/{panel_id}/recruitment/people",
-    )
-
-
-# -- treatment and control, invites -------------------------------------------------
-
-
-async def split(request: Request) -> Response:
-    panel_id, access = await _organiser(request)
-    form = await checked_form(request)
-    row = await arms.split(
-        services_of(request),
-        panel_id,
-        Actor.account(access.account.id),
-        [str(value) for value in form.getlist("strata")],
-        str(form.get("control_percent", "50")),
-        str(form.get("scope", "panel")),
-        str(form.get("seed", ""))[:40],
-    )
-    return done(
-        request,
-        t(
-            request,
-            "Split: %(participants)s participants and %(controls)s in the control group.",
-            participants=row.participants,
-            controls=row.controls,
-        ),
-        _back(panel_id),
-    )
-
-
-async def issue_invites(request: Request) -> Response:
-    panel_id, access = await _organiser(request)
-    await checked_form(request)
-    count = await invite_codes.issue_invites(
-        services_of(request), panel_id, Actor.account(access.account.id)
-    )
-    return done(request, t(request, "%(count)s invite codes issued.", count=count), _back(panel_id))
-
-
-def invite_link(services: Services, code: str) -> str:
-    return f"{services.base_url()}/i/{code}"
-
-
-async def invites_csv(request: Request) -> Response:
-    """The mail-merge file: one row per invite code, with the contact columns."""
-    panel_id, _access = await _organiser(request)
-    services = services_of(request)
-    async with services.db.reading() as session:
-        rec = await recruitment.recruitment_of(session, panel_id)
-        letters = await invite_codes.letters(session, panel_id)
-    columns = list(rec.contact_columns) if rec else []
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["id", "role", "invite_code", "link", *columns])
-    for letter in letters:
-        writer.writerow(
-            [
-                letter.recruit.external_id,
-                letter.invite.role,
-                format_invite_code(letter.invite.code),
-                invite_link(services, letter.invite.code),
-                *(letter.contacts.get(column, "") for column in columns),
-            ]
-        )
-    return _csv(out.getvalue(), f"panel-{panel_id}-invites.csv")
-
-
-async def letters_page(request: Request) -> Response:
-    """One printable letter per code, with its QR; the address block from the contacts."""
-    panel_id, access = await _organiser(request)
-    services = services_of(request)
-    async with services.db.reading() as session:
-        rec = await recruitment.recruitment_of(session, panel_id)
-        letters = await invite_codes.letters(session, panel_id)
-    async with services.hub.view(panel_id) as view:
-        panel = await view.panel()
-    language = language_of(request, panel)
-    columns = list(rec.contact_columns) if rec else []
-    household = rec.household_column if rec else None
-    # The address block: the household (address) column last, as on an envelope.
-    order = [c for c in columns if c != household] + ([household] if household in columns else [])
-    sheets = []
-    for letter in letters:
-        link = invite_link(services, letter.invite.code)
-        sheets.append(
-            {
-                "role": letter.invite.role,
-                "code": format_invite_code(letter.invite.code),
-                "link": link,
-                "qr": qr_svg(link, t(request, "Scan to open your invitation", language)),
-                "address": [letter.contacts[c] for c in order if letter.contacts.get(c)],
-            }
-        )
-    return page(
-        request,
-        "staff/letters.html",
-        language=language,
-        panel=panel,
-        account=access.account,
-        letters=sheets,
     )
 
 
@@ -617,26 +296,4 @@ routes = [
         methods=("POST",),
         max_body_size=UPLOAD_LIMIT,
     ),
-    route(BASE + "/draws", start_draw, serves="organiser", methods=("POST",)),
-    route(BASE + "/draws/{draw_id:int}", draw_page, serves="organiser"),
-    route(BASE + "/draws/{draw_id:int}/status", draw_status, serves="organiser"),
-    route(
-        BASE + "/draws/{draw_id:int}/cancel",
-        cancel_draw,
-        serves="organiser",
-        methods=("POST",),
-    ),
-    route(BASE + "/draws/{draw_id:int}/inputs.json", draw_inputs, serves="organiser"),
-    route(BASE + "/draws/{draw_id:int}/result.csv", draw_result_csv, serves="organiser"),
-    route(BASE + "/people", people_page, serves="organiser"),
-    route(
-        BASE + "/people/{recruit_id:int}/status",
-        change_status,
-        serves="organiser",
-        methods=("POST",),
-    ),
-    route(BASE + "/split", split, serves="organiser", methods=("POST",)),
-    route(BASE + "/invites", issue_invites, serves="organiser", methods=("POST",)),
-    route(BASE + "/invites.csv", invites_csv, serves="organiser"),
-    route(BASE + "/letters", letters_page, serves="organiser"),
 ]
