@@ -42,6 +42,11 @@ async def test_the_facilitator_advances_and_phone_and_display_follow_without_rel
         await display.goto(f"/d/{panel.display_token}")
         await connected(display)
         await display.wait_for_selector(".display-count >> text=1 have joined")
+        # In the lobby the room must see the QR, the code and the count without scrolling.
+        for part in (".display-join .qr", ".join-code", ".display-count"):
+            box = await display.locator(part).bounding_box()
+            assert box is not None and box["y"] + box["height"] <= 1080, f"{part} is off screen"
+        await display.screenshot(path=artifacts / "display-lobby.png")
 
         for page in (phone, display):  # a mark that a reload would wipe
             await page.evaluate("window.__sameDocument = true")
