@@ -15,6 +15,15 @@ from server.reporting.page import render_standalone
 from server.reporting.record import load_record
 from server.reporting.report import build_report
 from tests.support.day import Day, text_of
+from tests.support.recruitment import (
+    codes_by_external_id,
+    confirm_everyone_and_issue_codes,
+    join_with_code,
+    recruits,
+    start_draw,
+    upload_synthetic,
+    wait_for_draw,
+)
 from tests.support.reporting import (
     OPINION_CENTRE,
     add_answers,
@@ -155,3 +164,29 @@ async def test_change_by_group_is_shown_where_backgrounds_are_known_and_groups_l
     assert "their result is not shown to protect their privacy" in text  # only 4 are 40+
     unknown = text_of(render_standalone(day.services, build_report(record, date(2026, 5, 1))))
     assert "change by group is not known" in unknown
+
+
+async def test_representativeness_compares_who_came_with_who_was_drawn(day: Day) -> None:
+    panel = await day.panel(tables=3)
+    organiser = await day.staff("organiser")
+    await upload_synthetic(organiser, panel, pool=120, size=12)
+    assert (await wait_for_draw(day, await start_draw(organiser, panel))).state == "finished"
+    await confirm_everyone_and_issue_codes(day, organiser, panel)
+    codes = await codes_by_external_id(day, panel, "participant")
+    came = sorted(codes)[:5]
+    for external_id in came:
+        await join_with_code(day, codes[external_id])
+
+    text = (await organiser.get(f"/panels/{panel.id}/report")).text
+    drawn = [r for r in await recruits(day, panel) if r.status == "confirmed"]
+    present = [r for r in drawn if r.external_id in came]
+    for value in sorted({r.features["gender"] for r in drawn}):
+        share_drawn = 100 * sum(r.features["gender"] == value for r in drawn) / len(drawn)
+        share_present = 100 * sum(r.features["gender"] == value for r in present) / len(present)
+        row = re.search(
+            rf'<th scope="row">gender</th><td>{value}</td><td>[^<]*</td>'
+            r"<td>([^<]*)</td><td>([^<]*)</td>",
+            text,
+        )
+        assert row is not None, value
+        assert row.groups() == (f"{share_drawn:.1f}", f"{share_present:.1f}")
