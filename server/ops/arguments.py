@@ -28,7 +28,7 @@ from server.db.types import utcnow
 from server.db.upsert import upsert
 from server.live import audiences as aud
 from server.live.change import Change
-from server.ops.common import lock_panel
+from server.ops.common import lock_panel, row_in_panel
 from server.ops.events import Actor, record
 from server.ops.idempotency import once
 from server.ops.records import argument_of, step_of, store_argument
@@ -49,10 +49,9 @@ async def open_step(session: AsyncSession, panel: Panel) -> StepRow:
 
 
 async def seated(session: AsyncSession, panel_id: int, participant_id: int) -> Participant:
-    person = await session.get(Participant, participant_id)
-    if person is None or person.panel_id != panel_id:
-        raise Refused(N_("You are not part of this panel."))
-    return person
+    return await row_in_panel(
+        session, Participant, participant_id, panel_id, N_("You are not part of this panel.")
+    )
 
 
 def audiences_for(argument: Argument, *, public: bool) -> tuple[str, ...]:
@@ -148,10 +147,9 @@ async def _sent_so_far(
 
 
 async def _load(session: AsyncSession, panel_id: int, argument_id: int) -> ArgumentRow:
-    row = await session.get(ArgumentRow, argument_id)
-    if row is None or row.panel_id != panel_id:
-        raise Refused(N_("There is no such argument in this panel."))
-    return row
+    return await row_in_panel(
+        session, ArgumentRow, argument_id, panel_id, N_("There is no such argument in this panel.")
+    )
 
 
 async def _has_votes(session: AsyncSession, argument_id: int) -> bool:

@@ -1,6 +1,8 @@
-"""Helpers shared by the operations: locking a panel and reading its agenda."""
+"""Helpers shared by the operations: locking a panel, reading its agenda, finding its rows."""
 
 from __future__ import annotations
+
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +27,23 @@ async def lock_panel(session: AsyncSession, panel_id: int) -> Panel:
     if panel is None:
         raise NotFound(panel_id)
     return panel
+
+
+Row = TypeVar("Row")
+
+
+async def row_in_panel(
+    session: AsyncSession, model: type[Row], row_id: int, panel_id: int, refusal: str
+) -> Row:
+    """The row with this id, if it belongs to this panel; refused (nothing changes) if not.
+
+    Ids come from page addresses and forms, so an id of another panel is treated like
+    one that does not exist.
+    """
+    row: Any = await session.get(model, row_id)
+    if row is None or row.panel_id != panel_id:
+        raise Refused(refusal)
+    return row
 
 
 async def steps_of(session: AsyncSession, panel_id: int) -> list[Step]:

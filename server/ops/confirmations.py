@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from facilitation.errors import N_, Refused
+from facilitation.errors import N_
 from facilitation.recruitment.lifecycle import (
     HOLDS_A_SEAT,
     Status,
@@ -21,7 +21,7 @@ from server.db.models_recruitment import (
     Recruit,
 )
 from server.db.types import utcnow
-from server.ops.common import lock_panel
+from server.ops.common import lock_panel, row_in_panel
 from server.ops.events import Actor, record
 from server.ops.recruitment import AUDIENCES, TOPICS, recruitment_of, refuse_while_drawing
 from server.services import Services
@@ -58,9 +58,9 @@ async def change_status(
     wanted = parse_status(wanted_text)
     async with services.db.writing() as session:
         await lock_panel(session, panel_id)
-        recruit = await session.get(Recruit, recruit_id)
-        if recruit is None or recruit.panel_id != panel_id:
-            raise Refused(N_("There is no such person in this pool."))
+        recruit = await row_in_panel(
+            session, Recruit, recruit_id, panel_id, N_("There is no such person in this pool.")
+        )
         recruitment = await recruitment_of(session, panel_id)
         assert recruitment is not None
         current = Status(recruit.status)

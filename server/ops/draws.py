@@ -55,7 +55,7 @@ from server.db.models_recruitment import Draw
 from server.db.types import utcnow
 from server.live.change import Change
 from server.ops.arms import latest_split
-from server.ops.common import lock_panel
+from server.ops.common import lock_panel, row_in_panel
 from server.ops.events import SYSTEM, Actor, record
 from server.ops.recruitment import (
     AUDIENCES,
@@ -206,9 +206,9 @@ async def cancel(services: Services, panel_id: int, actor: Actor, draw_id: int) 
     """Ask the draw to stop; the worker stops between two solver steps."""
     async with services.db.writing() as session:
         await lock_panel(session, panel_id)
-        draw = await session.get(Draw, draw_id)
-        if draw is None or draw.panel_id != panel_id:
-            raise Refused(N_("There is no such draw in this panel."))
+        draw = await row_in_panel(
+            session, Draw, draw_id, panel_id, N_("There is no such draw in this panel.")
+        )
         if draw.state != ACTIVE:
             raise Refused(N_("This draw is not running."))
         draw.cancel_requested = True

@@ -16,7 +16,7 @@ from facilitation.seating import check_move
 from server.db.models import Invite, Panel, PanelTable, Participant
 from server.db.types import utcnow
 from server.live import audiences as aud
-from server.ops.common import lock_panel
+from server.ops.common import lock_panel, row_in_panel
 from server.ops.events import Actor, record
 from server.ops.seat_policy import table_for_newcomer
 from server.services import Services
@@ -156,9 +156,13 @@ async def move(
 ) -> None:
     async with services.db.writing() as session:
         await lock_panel(session, panel_id)
-        participant = await session.get(Participant, participant_id)
-        if participant is None or participant.panel_id != panel_id:
-            raise Refused(N_("There is no such participant in this panel."))
+        participant = await row_in_panel(
+            session,
+            Participant,
+            participant_id,
+            panel_id,
+            N_("There is no such participant in this panel."),
+        )
         tables = list(
             await session.scalars(select(PanelTable.id).where(PanelTable.panel_id == panel_id))
         )

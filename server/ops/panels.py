@@ -38,7 +38,7 @@ from server.db.models import (
 from server.db.types import utcnow
 from server.i18n import translate
 from server.live import audiences as aud
-from server.ops.common import lock_panel, require_not_closed, steps_of
+from server.ops.common import lock_panel, require_not_closed, row_in_panel, steps_of
 from server.ops.events import Actor, record
 from server.ops.proposals import proposals_of
 from server.services import Services
@@ -190,9 +190,9 @@ async def rename_table(
     clean = checked_table_label(label)
     async with services.db.writing() as session:
         await lock_panel(session, panel_id)
-        table = await session.get(PanelTable, table_id)
-        if table is None or table.panel_id != panel_id:
-            raise Refused(N_("There is no such table in this panel."))
+        table = await row_in_panel(
+            session, PanelTable, table_id, panel_id, N_("There is no such table in this panel.")
+        )
         table.label = clean
         change = await record(
             session,
@@ -388,10 +388,9 @@ async def remove_member(services: Services, panel_id: int, actor: Actor, account
 
 
 async def _step_in(session: AsyncSession, panel_id: int, step_id: int) -> Step:
-    step = await session.get(Step, step_id)
-    if step is None or step.panel_id != panel_id:
-        raise Refused(N_("There is no such step in this panel."))
-    return step
+    return await row_in_panel(
+        session, Step, step_id, panel_id, N_("There is no such step in this panel.")
+    )
 
 
 async def update_settings(

@@ -9,7 +9,7 @@ from facilitation.errors import N_, Refused
 from facilitation.steps import clean_text
 from server.db.models import Proposal
 from server.live import audiences as aud
-from server.ops.common import lock_panel, require_not_closed
+from server.ops.common import lock_panel, require_not_closed, row_in_panel
 from server.ops.events import Actor, record
 from server.services import Services
 
@@ -70,9 +70,9 @@ async def edit(
     async with services.db.writing() as session:
         panel = await lock_panel(session, panel_id)
         require_not_closed(panel)
-        row = await session.get(Proposal, proposal_id)
-        if row is None or row.panel_id != panel_id:
-            raise Refused(N_("There is no such proposal in this panel."))
+        row = await row_in_panel(
+            session, Proposal, proposal_id, panel_id, N_("There is no such proposal in this panel.")
+        )
         before = {"title": row.title, "description": row.description}
         row.title, row.description = clean_title, clean_description
         change = await record(
@@ -91,9 +91,9 @@ async def delete(services: Services, panel_id: int, actor: Actor, proposal_id: i
     async with services.db.writing() as session:
         panel = await lock_panel(session, panel_id)
         require_not_closed(panel)
-        row = await session.get(Proposal, proposal_id)
-        if row is None or row.panel_id != panel_id:
-            raise Refused(N_("There is no such proposal in this panel."))
+        row = await row_in_panel(
+            session, Proposal, proposal_id, panel_id, N_("There is no such proposal in this panel.")
+        )
         await session.delete(row)
         change = await record(
             session,

@@ -24,7 +24,7 @@ from server.db.upsert import upsert
 from server.live import audiences as aud
 from server.live.change import Change
 from server.ops.arguments import open_step, seated
-from server.ops.common import lock_panel
+from server.ops.common import lock_panel, row_in_panel
 from server.ops.events import Actor, record
 from server.ops.idempotency import once
 from server.ops.records import question_of, step_of, store_question
@@ -35,10 +35,9 @@ EVERYONE = (aud.FACILITATORS, aud.DISPLAY, aud.PHONES)
 
 
 async def _load(session: AsyncSession, panel_id: int, question_id: int) -> QuestionRow:
-    row = await session.get(QuestionRow, question_id)
-    if row is None or row.panel_id != panel_id:
-        raise Refused(N_("There is no such question in this panel."))
-    return row
+    return await row_in_panel(
+        session, QuestionRow, question_id, panel_id, N_("There is no such question in this panel.")
+    )
 
 
 async def _rules_of(session: AsyncSession, row: QuestionRow) -> questions.QuestionRules:

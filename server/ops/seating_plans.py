@@ -34,7 +34,7 @@ from server.db.models import Invite, PanelTable, Participant
 from server.db.models_recruitment import Recruit, SeatingPlan
 from server.db.types import utcnow
 from server.live import audiences as aud
-from server.ops.common import lock_panel
+from server.ops.common import lock_panel, row_in_panel
 from server.ops.events import Actor, record
 from server.ops.recruitment import problem_json, recruitment_of, whole_number
 from server.services import Services
@@ -277,9 +277,13 @@ async def apply(services: Services, panel_id: int, actor: Actor, plan_id: int) -
     """Move everyone to their planned table; returns how many moved."""
     async with services.db.writing() as session:
         await lock_panel(session, panel_id)
-        plan = await session.get(SeatingPlan, plan_id)
-        if plan is None or plan.panel_id != panel_id:
-            raise Refused(N_("There is no such seating plan in this panel."))
+        plan = await row_in_panel(
+            session,
+            SeatingPlan,
+            plan_id,
+            panel_id,
+            N_("There is no such seating plan in this panel."),
+        )
         if plan.state != "proposed":
             raise Refused(N_("This plan has been applied or replaced already."))
         tables = set(

@@ -30,7 +30,7 @@ from server.db.types import utcnow
 from server.db.upsert import upsert
 from server.live import audiences as aud
 from server.ops import survey_data
-from server.ops.common import lock_panel, require_not_closed
+from server.ops.common import lock_panel, require_not_closed, row_in_panel
 from server.ops.events import Actor, record
 from server.services import Services
 
@@ -279,9 +279,13 @@ async def answer(
         if panel is None or panel.status == "closed":
             raise Refused(N_("This panel has ended. Thank you for your interest."))
         if participant_id is not None:
-            person = await session.get(Participant, participant_id)
-            if person is None or person.panel_id != panel_id:
-                raise Refused(N_("You are not part of this panel."))
+            person = await row_in_panel(
+                session,
+                Participant,
+                participant_id,
+                panel_id,
+                N_("You are not part of this panel."),
+            )
             if panel.current_step_id != step_id and not step.settings.get("at_home"):
                 raise Refused(N_("This survey is not open right now."))
             respondent, actor = survey_data.respondent_of(person), Actor.participant(person.id)

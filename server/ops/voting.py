@@ -28,7 +28,7 @@ from server.db.upsert import upsert
 from server.live import audiences as aud
 from server.ops.arguments import open_step
 from server.ops.ballot_writer import BallotRequest, Cast, vote_settings
-from server.ops.common import lock_panel
+from server.ops.common import lock_panel, row_in_panel
 from server.ops.events import Actor, record
 from server.services import Services
 
@@ -123,9 +123,9 @@ async def cast_for(
         step, vote = await open_vote(session, panel)
         ballot = validate(vote.config, vote.options, raw)
         if table_id is not None:
-            table = await session.get(PanelTable, table_id)
-            if table is None or table.panel_id != panel_id:
-                raise Refused(N_("There is no such table in this panel."))
+            await row_in_panel(
+                session, PanelTable, table_id, panel_id, N_("There is no such table in this panel.")
+            )
         if source == "table":
             if vote.scope != "table" or table_id is None:
                 raise Refused(N_("Choose the table whose answer this is."))
