@@ -27,7 +27,20 @@ def normalise_join_code(typed: str) -> str:
     code = _SEPARATORS.sub("", typed).upper()
     if not code:
         raise Refused(N_("Type the join code shown on the screen."))
-    if len(code) != JOIN_CODE_LENGTH or any(ch not in JOIN_CODE_ALPHABET for ch in code):
+    unused = sorted({ch for ch in code if ch not in JOIN_CODE_ALPHABET})
+    if len(code) == JOIN_CODE_LENGTH and unused:
+        # Six characters typed, one of them a look-alike we never use (D for 0, 8 for B):
+        # say which, or the phone repeats the length the person already got right.
+        raise Refused(
+            N_(
+                "A join code has %(length)s letters and digits, like %(example)s. "
+                "It never uses %(characters)s: check the code on the screen again."
+            ),
+            length=JOIN_CODE_LENGTH,
+            example="K7HM3C",
+            characters=", ".join(unused),
+        )
+    if len(code) != JOIN_CODE_LENGTH:
         raise Refused(
             N_("A join code has %(length)s letters and digits, like %(example)s."),
             length=JOIN_CODE_LENGTH,

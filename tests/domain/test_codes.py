@@ -40,6 +40,16 @@ def test_malformed_codes_are_refused_with_an_example(typed: str) -> None:
         normalise_join_code(typed)
 
 
+@pytest.mark.parametrize(("typed", "named"), [("K0HM3C", "0"), ("KDHM8C", "8, D")])
+def test_a_code_of_the_right_length_names_the_characters_codes_never_use(
+    typed: str, named: str
+) -> None:
+    with pytest.raises(Refused) as refusal:
+        normalise_join_code(typed)
+    assert refusal.value.params["characters"] == named
+    assert "never uses %(characters)s" in refusal.value.message
+
+
 def test_an_empty_code_asks_for_the_code_on_the_screen() -> None:
     with pytest.raises(Refused, match="join code shown"):
         normalise_join_code("  ")
