@@ -123,21 +123,28 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)  # type: ignore[arg-type]
 
 
-def _back(request: Request) -> str:
+def _back(request: Request) -> str | None:
+    """The page of ours the request came from, if the browser said so."""
     referer = request.headers.get("referer", "")
     base = str(request.base_url)
-    return "/" + referer[len(base) :] if referer.startswith(base) else request.url.path
+    return "/" + referer[len(base) :] if referer.startswith(base) else None
 
 
 async def on_refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Refused)
-    return refused(request, refusal_text(language_of(request), exc), _back(request))
+    message = refusal_text(language_of(request), exc)
+    back = _back(request)
+    if back is None and request.method != "GET" and not is_htmx(request):
+        # A privacy tool stripped the Referer: going "back" to a form's address would
+        # land on "Method Not Allowed", so say why here instead.
+        return page(request, "error.html", status=409, message=message)
+    return refused(request, message, back or request.url.path)
 
 
 async def on_csrf(request: Request, exc: Exception) -> Response:
     message = t(request, "This form has expired. Reload the page and try again.")
     if is_htmx(request):
-        return refused(request, message, _back(request), status=403)
+        return refused(request, message, _back(request) or request.url.path, status=403)
     return page(request, "error.html", status=403, message=message)
 
 

@@ -24,13 +24,16 @@ async def upload(
     filename: str = "file.csv",
     **fields: str,
 ) -> httpx.Response:
-    """Post a file as the browser's form does (multipart, with this session's token)."""
+    """Post a file as the browser's form does (multipart, with this session's token,
+    from the recruitment page)."""
+    page = f"/panels/{panel.id}/recruitment"
     if not person.csrf:
-        await person.get(f"/panels/{panel.id}/recruitment")
+        await person.get(page)
     return await person.http.post(
-        f"/panels/{panel.id}/recruitment/{what}",
+        f"{page}/{what}",
         data={**fields, "csrf_token": person.csrf},
         files={"file": (filename, data, "text/csv")},
+        headers={"Referer": str(person.http.base_url).rstrip("/") + page},
     )
 
 

@@ -171,3 +171,16 @@ async def test_a_renewed_display_link_replaces_the_old_one(day: Day) -> None:
     assert (await projector.get(f"/d/{panel.display_token}")).status_code == 404
     fresh = await day.info(panel.id)
     assert (await projector.get(f"/d/{fresh.display_token}")).status_code == 200
+
+
+async def test_a_refusal_without_a_page_to_go_back_to_is_shown_where_the_form_was_sent(
+    day: Day,
+) -> None:
+    """Some privacy tools strip the Referer; the reason must still reach the organiser."""
+    panel = await day.panel()
+    organiser = await day.staff("organiser")
+    response = await organiser.post(
+        f"/panels/{panel.id}/proposals", {"title": "   ", "description": ""}, htmx=False
+    )
+    assert response.status_code == 409
+    assert "A proposal needs a title." in text_of(response.text)
