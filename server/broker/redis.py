@@ -4,7 +4,11 @@ One pub/sub connection per process carries every channel this process listens to
 When Redis goes away the listener reconnects by itself with exponential backoff and
 jitter, resubscribes, and hands every local subscriber `MISSED` so each live screen
 is resynced from the database. Publishing never fails a write: while Redis is
-unreachable the message is delivered to this process's own subscribers only.
+unreachable the message is delivered to this process's own subscribers only, and the
+channel is remembered as owed. Once Redis answers again the broker publishes `MISSED`
+on every owed channel, so the other processes resync too: their listeners may never
+have noticed the outage (a dead pooled connection on this side, a short blip), and
+without that they would stay stale until some later change revealed the gap.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from server.broker import MISSED
 from server.broker.local import Subscribers, drain
 
 log = logging.getLogger(__name__)
@@ -30,6 +36,7 @@ CONTROL_CHANNEL = "control"
 BACKOFF_START = 0.1
 BACKOFF_MAX = 5.0
 UNHEALTHY_PUBLISH_TIMEOUT = 0.25
+REPAY_INTERVAL = 0.5
 
 
 class RedisBroker:
@@ -43,12 +50,15 @@ class RedisBroker:
         self._client: Redis | None = None
         self._pubsub: PubSub | None = None
         self._listener: asyncio.Task[None] | None = None
+        self._repayer: asyncio.Task[None] | None = None
         self._healthy = False
+        self._owed: set[str] = set()
         self.reconnects = 0
 
     @property
     def healthy(self) -> bool:
-        return self._healthy
+        """Listening, and every process has been told of what this one could not publish."""
+        return self._healthy and not self._owed
 
     async def start(self) -> None:
         # No command retries: the listener owns reconnecting, and a publish must not
@@ -64,10 +74,11 @@ class RedisBroker:
         self._listener = asyncio.create_task(self._listen(), name="redis-broker-listener")
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+        for task in (self._listener, self._repayer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._client is not None:
             await self._client.aclose()
         self._healthy = False
@@ -75,17 +86,48 @@ class RedisBroker:
     async def publish(self, channel: str, message: bytes) -> None:
         assert self._client is not None, "start() the broker first"
         try:
-            if self._healthy:
-                await self._client.publish(self._prefix + channel, message)
-            else:
-                await asyncio.wait_for(
-                    self._client.publish(self._prefix + channel, message),
-                    UNHEALTHY_PUBLISH_TIMEOUT,
-                )
+            await self._send(channel, message)
         except (RedisError, OSError, TimeoutError) as error:
             log.warning("Redis publish failed (%s); delivering in this process only", error)
-            self._healthy = False
             self._subscribers.deliver(channel, message)
+            self._owe(channel)
+
+    async def _send(self, channel: str, message: bytes) -> None:
+        """Publish, once more on a fresh connection if the pooled one died.
+
+        After an outage the pool still holds connections from before it; the first
+        command on one fails although Redis is back, and the retry reconnects.
+        """
+        assert self._client is not None
+        for attempt in (1, 2):
+            try:
+                if self._healthy:
+                    await self._client.publish(self._prefix + channel, message)
+                else:
+                    await asyncio.wait_for(
+                        self._client.publish(self._prefix + channel, message),
+                        UNHEALTHY_PUBLISH_TIMEOUT,
+                    )
+                return
+            except (RedisConnectionError, OSError):
+                if attempt == 2:
+                    raise
+
+    def _owe(self, channel: str) -> None:
+        self._owed.add(channel)
+        if self._repayer is None or self._repayer.done():
+            self._repayer = asyncio.create_task(self._repay(), name="redis-broker-repay")
+
+    async def _repay(self) -> None:
+        """Tell every process to resync the channels whose messages this one could not send."""
+        while self._owed:
+            await asyncio.sleep(REPAY_INTERVAL * random.uniform(0.5, 1.5))
+            for channel in sorted(self._owed):
+                try:
+                    await self._send(channel, MISSED)
+                except (RedisError, OSError, TimeoutError):
+                    break
+                self._owed.discard(channel)
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[bytes]]:

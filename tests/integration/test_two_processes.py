@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import shutil
-import subprocess
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -23,9 +21,10 @@ from server.db.engine import Database
 from server.render import Renderer
 from server.services import Services
 from tests.support.day import Day, PanelInfo, page_seq, text_of
-from tests.support.externals import CI, REDIS_URL, postgres_database, require_redis
+from tests.support.externals import REDIS_URL, postgres_database, require_redis
 from tests.support.people import LiveScreen, Person
-from tests.support.servers import ServerProcess, env_for, free_port, settings_for
+from tests.support.redis_server import private_redis, start_process, wait_for_redis
+from tests.support.servers import ServerProcess, env_for, settings_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -107,54 +106,6 @@ async def test_a_step_change_on_one_server_reaches_a_phone_on_the_other(tmp_path
         response = await tablet.post(f"/panels/{panel.id}/agenda/advance")
         await screen.receive_until(shows("Table discussion"), timeout=5)
         await screen.close()
-
-
-@contextmanager
-def private_redis(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes], list[str]]]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        message = "redis-server is not installed; needed to restart a private Redis"
-        if CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    port = free_port()
-    command = [
-        binary,
-        "--port",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        str(tmp_path),
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    try:
-        yield f"redis://127.0.0.1:{port}/0", process, command
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-def start_process(command: list[str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL)
-
-
-async def wait_for_redis(url: str) -> None:
-    client = Redis.from_url(url)
-    try:
-        for _ in range(100):
-            try:
-                await client.ping()
-                return
-            except Exception:
-                await asyncio.sleep(0.05)
-        raise TimeoutError(url)
-    finally:
-        await client.aclose()
 
 
 async def test_writes_succeed_while_redis_is_down_and_screens_resync_after(
