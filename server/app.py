@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from facilitation.errors import Refused
@@ -28,6 +28,7 @@ from server.settings import Settings
 from server.web.access import Forbidden, LoginRequired, Missing
 from server.web.csrf import CSRFRefused
 from server.web.respond import is_htmx, language_of, page, refused, t
+from server.web.static import StaticAssets
 from server.web.throttle import Throttled
 
 log = logging.getLogger(__name__)
@@ -65,9 +66,15 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Sta
             await services.db.dispose()
 
     app = Starlette(
-        routes=[*all_routes(), Mount("/static", StaticFiles(directory=STATIC), name="static")],
+        routes=[*all_routes(), Mount("/static", StaticAssets(directory=STATIC), name="static")],
         middleware=[
             Middleware(SecurityHeaders, services=services),
+            # Pages and fragments compressed on the way out; static files come compressed.
+            Middleware(
+                GZipMiddleware,
+                minimum_size=1024,
+                exclude_content_types=("text/event-stream", "application/zip", "application/pdf"),
+            ),
             Middleware(
                 SessionMiddleware,
                 secret_key=settings.secret_key,
