@@ -37,9 +37,9 @@ test: $(STAMP) chromium lint
 
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k translate:2 -k t:2 --no-location \
-	  --sort-output --omit-header -o server/locale/messages.pot .
+	  --sort-output --omit-header --width 100 -o server/locale/messages.pot .
 	for lang in nb nn en; do \
-	  $(BIN)/pybabel update --no-fuzzy-matching --omit-header -l $$lang \
+	  $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --width 100 -l $$lang \
 	    -i server/locale/messages.pot -d server/locale; done
 
 clean:

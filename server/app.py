@@ -27,6 +27,7 @@ from server.services import Services
 from server.settings import Settings
 from server.web.access import Forbidden, LoginRequired, Missing
 from server.web.csrf import CSRFRefused
+from server.web.outage import UNREACHABLE, on_unreachable
 from server.web.respond import is_htmx, language_of, page, refused, t
 from server.web.static import StaticAssets
 from server.web.throttle import Throttled
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Sta
             NotFound: on_missing,
             Throttled: on_throttled,
             404: on_missing,
+            **dict.fromkeys(UNREACHABLE, on_unreachable),
         },
         lifespan=lifespan,
     )

@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+CONNECT_TIMEOUT = 5.0
+STATEMENT_TIMEOUT = 10.0
+
 
 class Database:
     """Two session factories over one pool: one for reading, one for writing.
@@ -37,7 +40,14 @@ class Database:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             options["connect_args"] = {"timeout": 30}
         else:
-            options.update(pool_size=10, max_overflow=30, pool_timeout=30)
+            # A stalled connection must not hold a request for minutes: connecting,
+            # each statement and waiting for a pooled connection all have a deadline,
+            # after which the request is answered 503 (server/web/outage.py).
+            options.update(pool_size=10, max_overflow=30, pool_timeout=CONNECT_TIMEOUT)
+            options["connect_args"] = {
+                "timeout": CONNECT_TIMEOUT,
+                "command_timeout": STATEMENT_TIMEOUT,
+            }
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.is_sqlite:
             _sqlite_pragmas(self.engine)
