@@ -24,9 +24,10 @@ from sortition_algorithms.committee_generation.maximin import find_distribution_
 from sortition_algorithms.committee_generation.solver import SolverSense, solver_sum
 from sortition_algorithms.utils import set_random_provider
 
-from facilitation.recruitment import draw
+from facilitation.recruitment import drawing
 from facilitation.recruitment.canonical import sorted_pool, sorted_targets
-from facilitation.recruitment.draw import DrawProgress, DrawRequest, run_draw
+from facilitation.recruitment.draw import DrawProgress, DrawRequest
+from facilitation.recruitment.drawing import run_draw
 from facilitation.recruitment.files import parse_people, parse_shares
 from facilitation.recruitment.solver import committee_program
 from facilitation.recruitment.synthetic import synthetic_people_csv, synthetic_shares_csv
@@ -51,9 +52,9 @@ def main() -> None:
         f"pool {args.pool}, panel {args.panel}, 4 features, households: parsed in "
         f"{time.perf_counter() - started:.2f} s"
     )
-    features = draw._feature_collection(sorted_targets(targets), args.panel)
-    people = draw._people(sorted_pool(pool.registrants), features)
-    columns = [draw._HOUSEHOLD]
+    features = drawing._feature_collection(sorted_targets(targets), args.panel)
+    people = drawing._people(sorted_pool(pool.registrants), features)
+    columns = [drawing._HOUSEHOLD]
 
     # 1. One committee program: the unit of work of every phase.
     set_random_provider(args.seed)

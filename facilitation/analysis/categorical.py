@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from scipy import stats
-
 from facilitation.analysis.common import Note, Result, Unavailable, note, unavailable
 from facilitation.errors import N_
 from facilitation.survey.answers import Answer, NonAnswer
@@ -87,6 +85,8 @@ def compare_choices(
 
 
 def _test(item: SurveyItem, first: ChoiceCounts, second: ChoiceCounts) -> ChiSquare | Unavailable:
+    from scipy import stats  # at use: a second of start-up the phones never need
+
     if item.kind is ItemKind.MULTIPLE:
         return unavailable(
             N_(

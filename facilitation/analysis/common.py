@@ -21,8 +21,6 @@ from enum import Enum
 from fractions import Fraction
 from typing import Any, TypeVar
 
-from scipy import stats
-
 from facilitation.errors import N_
 
 K = TypeVar("K", bound=Hashable)
@@ -92,6 +90,8 @@ class TTest(Result):
 
 def t_test(estimate: Fraction, variance: Fraction, df: Fraction | int) -> TTest:
     """The t-test and interval of an estimate whose sampling variance is `variance` (> 0)."""
+    from scipy import stats  # at use: a second of start-up the phones never need
+
     se = math.sqrt(variance)
     statistic = float(estimate) / se
     half_width = float(stats.t.ppf(float((1 + LEVEL) / 2), float(df))) * se

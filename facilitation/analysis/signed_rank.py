@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import groupby
 
-from scipy import stats
-
 from facilitation.analysis.common import Result, Score
 
 EXACT_ANY = 13
@@ -42,6 +40,8 @@ class SignedRank(Result):
 
 def signed_rank(diffs: Sequence[Score]) -> SignedRank:
     """The test of differences of which at least one is not zero."""
+    from scipy import stats  # at use: a second of start-up the phones never need
+
     changed = sorted((abs(diff), diff > 0) for diff in diffs if diff != 0)
     doubled: list[tuple[int, bool]] = []
     ties: list[int] = []

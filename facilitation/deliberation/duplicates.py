@@ -38,7 +38,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
 from rapidfuzz import fuzz, process
 
 from facilitation.deliberation.arguments import Argument, Stance
@@ -96,6 +95,8 @@ def suggest_duplicates(
 
 
 def _pairs(members: list[tuple[Argument, str]], threshold: float) -> list[DuplicateSuggestion]:
+    import numpy as np  # at use: numpy costs start-up time that phones never need
+
     members = sorted(members, key=lambda m: (m[0].submitted_at, m[0].id))
     texts = [text for _, text in members]
     words_sorted = [_sorted_words(text) for text in texts]

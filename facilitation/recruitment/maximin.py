@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sortition_algorithms.committee_generation.common import (
@@ -40,6 +39,7 @@ from sortition_algorithms.features import FeatureCollection
 from sortition_algorithms.people import People
 from sortition_algorithms.utils import random_provider
 
+from facilitation.recruitment.lottery import Lottery, MaximinEffort
 from facilitation.recruitment.solver import (
     QuickHighsSolver,
     RestrictedDual,
@@ -54,39 +54,6 @@ CHECK_EVERY = 50
 PRICING_GAP = 1e-4  # HiGHS's default, as in the library
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class MaximinEffort:
-    """How much work the draw may do; every limit is a count, for reproducibility.
-
-    `max_rounds` None means one round per person in the pool, the library's choice.
-    """
-
-    max_rounds: int | None = None
-    max_iterations: int = 1_000
-    tolerance: float = EPS
-    search_gap: float = 1e-2
-
-
-@dataclass(frozen=True)
-class Lottery:
-    """A distribution over valid panels and what is proven about its fairness.
-
-    `lowest` is the smallest selection probability among the `reachable` people (those
-    in at least one valid panel); `bound` is proven: no lottery meeting the targets can
-    give all of them more. `unreachable` people are in no valid panel at all.
-    """
-
-    committees: tuple[frozenset[str], ...]
-    probabilities: tuple[float, ...]
-    lowest: float
-    bound: float
-    certified: bool
-    rounds: int
-    iterations: int
-    reachable: frozenset[str]
-    unreachable: frozenset[str]
 
 
 def _next_check(rounds: int) -> int:

@@ -28,7 +28,6 @@ from facilitation.recruitment.draw import (
     DrawRequest,
     DrawResult,
     Relaxation,
-    run_draw,
 )
 from facilitation.recruitment.problems import Problem, ProblemsRefused
 
@@ -64,6 +63,10 @@ class Failed:
 
 def draw_worker(request: DrawRequest, outbox: Outbox, stop: StopFlag) -> None:
     """Run one draw and post Progress messages, then exactly one Finished or Failed."""
+    # Here, not at the top: the server imports this module to start workers, and only
+    # the worker process should pay for loading the library and HiGHS.
+    from facilitation.recruitment.drawing import run_draw
+
     try:
         result = run_draw(
             request,

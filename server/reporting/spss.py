@@ -16,9 +16,6 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
-import pyreadstat
-
 from server.reporting.record import PanelRecord
 from server.reporting.tables import NON_ANSWER_CODES, Variable, wide_rows
 
@@ -27,6 +24,11 @@ NON_ANSWER_LABELS = {98.0: "Don't know", 99.0: "Prefer not to answer"}
 
 
 def survey_sav(record: PanelRecord, variables: Sequence[Variable]) -> bytes:
+    # At use, not at the top: pandas alone costs seconds of start-up, and only the
+    # export writes an SPSS file.
+    import pandas as pd
+    import pyreadstat
+
     rows = wide_rows(record, variables)
     columns: dict[str, list[object]] = {
         "ID": [row.id for row in rows],

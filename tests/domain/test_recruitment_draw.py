@@ -18,8 +18,8 @@ from facilitation.recruitment.draw import (
     DrawResult,
     InfeasibleTargets,
     panel_problems,
-    run_draw,
 )
+from facilitation.recruitment.drawing import run_draw
 from facilitation.recruitment.files import parse_people, parse_shares
 from facilitation.recruitment.maximin import MaximinEffort
 from facilitation.recruitment.pool import PeopleFile
@@ -325,3 +325,12 @@ def test_a_worker_sends_a_refusal_as_plain_data() -> None:
     worker.join(timeout=60)
     assert isinstance(message, Failed)
     assert message.problems and not message.cancelled
+
+
+def test_the_light_tolerance_is_the_librarys() -> None:
+    """lottery.py copies the library's EPS so that asking for a draw stays light."""
+    from sortition_algorithms.committee_generation.common import EPS
+
+    from facilitation.recruitment.lottery import LIBRARY_EPS
+
+    assert LIBRARY_EPS == EPS

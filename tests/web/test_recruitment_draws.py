@@ -9,7 +9,8 @@ import io
 import pytest
 from sqlalchemy import select
 
-from facilitation.recruitment.draw import DrawRequest, panel_problems, run_draw
+from facilitation.recruitment.draw import DrawRequest, panel_problems
+from facilitation.recruitment.drawing import run_draw
 from facilitation.recruitment.files import parse_people, parse_shares
 from facilitation.recruitment.synthetic import synthetic_people_csv, synthetic_shares_csv
 from facilitation.recruitment.targets import targets_from_shares
