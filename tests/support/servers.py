@@ -80,10 +80,10 @@ def free_port() -> int:
 class ServerProcess:
     """`borgerpanel serve` as a real separate process, as in production."""
 
-    def __init__(self, env: Mapping[str, str], log: Path) -> None:
-        self.port = free_port()
+    def __init__(self, env: Mapping[str, str], log: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._log = log.open("wb")
+        self._log = log.open("ab")
         full_env = {**os.environ, **env, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "warning"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "server.cli", "serve", "--port", str(self.port)],
@@ -105,6 +105,12 @@ class ServerProcess:
                 pass
             time.sleep(0.1)
         raise TimeoutError(f"server on {self.url} did not start, see {self._log.name}")
+
+    def kill(self) -> None:
+        """As a power cut or `kill -9` would: no shutdown, nothing flushed."""
+        self.process.kill()
+        self.process.wait(10)
+        self._log.close()
 
     def stop(self) -> None:
         self.process.terminate()
