@@ -65,10 +65,12 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, command: list[str], env: dict[str, str], log: Path) -> None:
-        self.port = free_port()
+    def __init__(
+        self, command: list[str], env: dict[str, str], log: Path, port: int | None = None
+    ) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log.open("wb")
+        self.log = log.open("ab")
         self.process = subprocess.Popen(
             [*command, "--port", str(self.port)],
             cwd=ROOT,
