@@ -42,6 +42,7 @@ from bench.load import (
     held,
     hold_sockets,
     peak_memory_kib,
+    Summary,
     summary,
     watch_display,
 )
@@ -133,12 +134,15 @@ async def prepare(env: dict[str, str], phones: int) -> tuple[int, str, str, list
     try:
         await upgrade(services.db)
         owner = await create_account(
-            services, "bench@example.org", "Bench", "bench-password-1", "organiser"
+            services.units, "bench@example.org", "Bench", "bench-password-1", "organiser"
         )
         panel_id = await panels.create_panel(
-            services, owner, "Benchmark", "", "en", max(1, phones // 8)
+            services.units, owner, "Benchmark", "", "en", max(1, phones // 8)
         )
-        ids = [await proposals.add(services, panel_id, SYSTEM, f"Option {n}", "") for n in "ABCDE"]
+        ids = [
+            await proposals.add(services.units, panel_id, SYSTEM, f"Option {n}", "")
+            for n in "ABCDE"
+        ]
         async with services.db.reading() as session:
             from sqlalchemy import select
 
@@ -151,15 +155,15 @@ async def prepare(env: dict[str, str], phones: int) -> tuple[int, str, str, list
             )
         index = next(i for i, s in enumerate(steps) if s.kind == "vote")
         await panels.edit_step_settings(
-            services,
+            services.units,
             panel_id,
             SYSTEM,
             steps[index].id,
             [str(i) for i in ids],
             {"method": "single", "scope": "individual", "results": "live"},
         )
-        await agenda.transition(services, panel_id, SYSTEM, "open")
-        await agenda.transition(services, panel_id, SYSTEM, "go_to", index)
+        await agenda.transition(services.units, panel_id, SYSTEM, "open")
+        await agenda.transition(services.units, panel_id, SYSTEM, "go_to", index)
         async with services.db.reading() as session:
             panel = await session.get(Panel, panel_id)
         assert panel is not None
@@ -194,7 +198,7 @@ async def join(phones: list[Phone], code: str, transport: httpx.AsyncHTTPTranspo
     await asyncio.gather(*(one(p) for p in phones))
 
 
-async def run_ours(config: str, count: int, rate: float, work: Path) -> dict[str, object]:
+async def run_ours(config: str, count: int, rate: float, work: Path) -> Summary:
     os.makedirs(work, exist_ok=True)
     env = {"BORGERPANEL_SECRET_KEY": SECRET, "BORGERPANEL_DATA_DIR": str(work / "data")}
     command = [sys.executable, "-m", "server.cli", "serve"]
@@ -274,7 +278,7 @@ async def _database(config: str) -> AsyncIterator[dict[str, str]]:
         }
 
 
-async def run_ceiling(count: int, rate: float, work: Path) -> dict[str, object]:
+async def run_ceiling(count: int, rate: float, work: Path) -> Summary:
     command = [
         sys.executable,
         "-m",
@@ -322,9 +326,7 @@ async def _wait_port(server: Server) -> None:
     raise TimeoutError(server.url)
 
 
-def report(
-    rows: list[dict[str, object]], ceiling: dict[str, object], phones: int, rate: float
-) -> None:
+def report(rows: list[Summary], ceiling: Summary, phones: int, rate: float) -> None:
     print(f"\n{phones} phones connected, {rate:g} ballots per second, one ballot per phone\n")
     head = (
         f"{'configuration':38} {'votes/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}"

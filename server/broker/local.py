@@ -6,7 +6,8 @@ import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator
 
-from server.broker import MISSED
+MISSED = b""
+"""Delivered to a subscriber when messages may have been lost: resync from the database."""
 
 QUEUE_LIMIT = 10_000
 

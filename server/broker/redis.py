@@ -138,16 +138,21 @@ class RedisBroker:
                 raise ConnectionError("Redis pub/sub stream ended")
             except asyncio.CancelledError:
                 self._pubsub = None
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                await _close(pubsub)
                 raise
             except (RedisError, OSError) as error:
                 if self._healthy:
                     log.warning("Redis broker lost its connection: %s", error)
                 self._healthy = False
                 self._pubsub = None
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                await _close(pubsub)
                 self.reconnects += 1
                 await asyncio.sleep(delay * random.uniform(0.5, 1.5))
                 delay = min(delay * 2, BACKOFF_MAX)
+
+
+async def _close(pubsub: PubSub) -> None:
+    """Close a pub/sub connection that may already be broken."""
+    with contextlib.suppress(Exception):
+        # redis-py leaves PubSub.aclose unannotated.
+        await pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -23,18 +23,18 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from server.broker import MISSED
+from server.broker import MISSED, Broker
 from server.live import audiences as aud
 from server.live.change import Change, Presence, channel, decode
+from server.live.presence import PresenceBoard
 from server.live.socket import CLOSE_GONE, LiveSocket
 from server.live.view import PanelGone, PanelView
+from server.render import Renderer
 from server.screens.registry import Fragment, affected, fragments_for, render
-
-if TYPE_CHECKING:
-    from server.live.hub import Hub
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,23 @@ class Group:
     chain: int = 0
 
 
+class Host(Protocol):
+    """What a channel uses of the hub that made it (`server.live.hub.Hub`)."""
+
+    @property
+    def broker(self) -> Broker: ...
+
+    @property
+    def renderer(self) -> Renderer: ...
+
+    @property
+    def presence(self) -> PresenceBoard: ...
+
+    def view(self, panel_id: int) -> AbstractAsyncContextManager[PanelView]: ...
+
+
 class PanelChannel:
-    def __init__(self, hub: Hub, panel_id: int) -> None:
+    def __init__(self, hub: Host, panel_id: int) -> None:
         self.hub = hub
         self.panel_id = panel_id
         self.groups: dict[GroupKey, Group] = defaultdict(Group)
@@ -264,9 +279,9 @@ class PanelChannel:
                     await self._send_group(group, language, view, parts, seq, now)
             for socket in self.sockets:
                 for audience in socket.personal:
-                    topics = topics_by_audience.get(audience)
-                    if topics:
-                        parts = [(f, audience) for f in affected(audience, topics)]
+                    personal = topics_by_audience.get(audience)
+                    if personal:
+                        parts = [(f, audience) for f in affected(audience, personal)]
                         await self._send_personal(socket, view, parts, seq, now)
 
     async def _send_group(

@@ -121,7 +121,7 @@ class PanelView:
                 .where(Participant.panel_id == self.panel_id, Participant.table_id.is_not(None))
                 .group_by(Participant.table_id)
             )
-            return Counter({table: int(count) for table, count in rows.all()})
+            return Counter({table: int(count) for table, count in rows.all() if table is not None})
 
         return await self.once("seated", load)
 

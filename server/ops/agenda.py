@@ -7,9 +7,9 @@ from collections.abc import Callable
 from facilitation import agenda as rules
 from facilitation.agenda import Agenda, PanelStatus
 from server.live import audiences as aud
-from server.ops.common import agenda_of, lock_panel, steps_of
-from server.ops.events import Actor, record
-from server.services import Services
+from server.ops.common import agenda_of, steps_of
+from server.ops.events import Actor
+from server.ops.unit import Units
 
 ACTIONS: dict[str, Callable[[Agenda], Agenda]] = {
     "open": rules.open_panel,
@@ -23,12 +23,12 @@ EVERYONE = (aud.PHONES, aud.FACILITATORS, aud.DISPLAY)
 
 
 async def transition(
-    services: Services, panel_id: int, actor: Actor, action: str, index: int | None = None
+    units: Units, panel_id: int, actor: Actor, action: str, index: int | None = None
 ) -> None:
     """Apply one agenda transition; a refused one raises and changes nothing."""
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
-        steps = await steps_of(session, panel_id)
+    async with units.panel(panel_id) as unit:
+        panel = unit.panel
+        steps = await steps_of(unit.session, panel_id)
         before = agenda_of(panel, steps)
         after = (
             rules.go_to(before, index)
@@ -44,16 +44,13 @@ async def transition(
             # (the step's own duration is offered as the default).
             panel.timer_ends_at = None
             panel.timer_remaining = None
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             f"agenda.{action}",
             {"from": _describe(before), "to": _describe(after), "step": step.id if step else None},
             topics=("agenda", "timer"),
             audiences=EVERYONE,
         )
-    await services.announce(change)
 
 
 def _describe(agenda: Agenda) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,8 +40,8 @@ async def row_in_panel(
     Ids come from page addresses and forms, so an id of another panel is treated like
     one that does not exist.
     """
-    row: Any = await session.get(model, row_id)
-    if row is None or row.panel_id != panel_id:
+    row = await session.get(model, row_id)
+    if row is None or getattr(row, "panel_id", None) != panel_id:
         raise Refused(refusal)
     return row
 

@@ -47,9 +47,8 @@ from server.db.models_recruitment import (
 )
 from server.db.types import utcnow
 from server.live import audiences as aud
-from server.ops.common import lock_panel
-from server.ops.events import Actor, record
-from server.services import Services
+from server.ops.events import Actor
+from server.ops.unit import Units
 
 MAX_PANEL_SIZE = 10_000
 MAX_SLACK = 100
@@ -245,7 +244,7 @@ def _remap(
 
 
 async def upload_targets(
-    services: Services,
+    units: Units,
     panel_id: int,
     actor: Actor,
     data: bytes,
@@ -268,11 +267,10 @@ async def upload_targets(
     if not data:
         raise ProblemsRefused([problem(N_("Line %(line)s: the file is empty."), line=1)])
     parsed = await asyncio.to_thread(read_targets_file, data, panel_size, slack)
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
-        await refuse_while_drawing(session, panel_id)
-        recruitment = await recruitment_of(session, panel_id)
-        recruits = await recruits_of(session, panel_id)
+    async with units.panel(panel_id) as unit:
+        await refuse_while_drawing(unit.session, panel_id)
+        recruitment = await recruitment_of(unit.session, panel_id)
+        recruits = await recruits_of(unit.session, panel_id)
         remapped, problems = _remap(recruits, parsed.targets)
         if problems:
             raise ProblemsRefused(
@@ -285,7 +283,7 @@ async def upload_targets(
                 recruit.features = remapped[recruit.id]
         if recruitment is None:
             recruitment = Recruitment(panel_id=panel_id, version=0)
-            session.add(recruitment)
+            unit.session.add(recruitment)
         recruitment.panel_size = panel_size
         recruitment.targets = _targets_json(parsed.targets)
         recruitment.shares = _shares_json(parsed.shares) if parsed.shares is not None else None
@@ -293,9 +291,7 @@ async def upload_targets(
         recruitment.targets_file = filename[:200]
         recruitment.targets_at = utcnow()
         recruitment.version = (recruitment.version or 0) + 1
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "recruitment.targets",
             {
@@ -306,7 +302,6 @@ async def upload_targets(
             topics=TOPICS,
             audiences=AUDIENCES,
         )
-    await services.announce(change)
     return recruitment
 
 
@@ -326,7 +321,7 @@ def _check_people(people: PeopleFile) -> None:
 
 
 async def upload_people(
-    services: Services,
+    units: Units,
     panel_id: int,
     actor: Actor,
     data: bytes,
@@ -344,7 +339,7 @@ async def upload_people(
             raise Refused(
                 N_("A column name is longer than %(max)s characters."), max=MAX_COLUMN_NAME
             )
-    async with services.db.reading() as session:
+    async with units.reading() as session:
         recruitment = await recruitment_of(session, panel_id)
     if recruitment is None:
         raise Refused(N_("Upload the targets first: they name the columns the pool needs."))
@@ -360,13 +355,12 @@ async def upload_people(
         extra_columns=extras,
     )
     _check_people(people)
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
-        await refuse_while_drawing(session, panel_id)
-        recruitment = await recruitment_of(session, panel_id)
+    async with units.panel(panel_id) as unit:
+        await refuse_while_drawing(unit.session, panel_id)
+        recruitment = await recruitment_of(unit.session, panel_id)
         if recruitment is None or recruitment.targets != _targets_json(targets):
             raise Refused(N_("The targets changed meanwhile. Upload the people file again."))
-        drawn = await session.scalar(
+        drawn = await unit.session.scalar(
             select(func.count()).where(Recruit.panel_id == panel_id, Recruit.status != "pool")
         )
         if drawn:
@@ -376,11 +370,13 @@ async def upload_people(
                     "replaced. Use test draws to rehearse before the real draw."
                 )
             )
-        await session.execute(delete(RecruitContact).where(RecruitContact.panel_id == panel_id))
-        await session.execute(delete(Recruit).where(Recruit.panel_id == panel_id))
+        await unit.session.execute(
+            delete(RecruitContact).where(RecruitContact.panel_id == panel_id)
+        )
+        await unit.session.execute(delete(Recruit).where(Recruit.panel_id == panel_id))
         ids: dict[str, int] = {}
         if people.registrants:
-            rows = await session.execute(
+            rows = await unit.session.execute(
                 insert(Recruit).returning(Recruit.id, Recruit.external_id),
                 [
                     {
@@ -395,7 +391,7 @@ async def upload_people(
                 ],
             )
             ids = {external: recruit_id for recruit_id, external in rows.all()}
-            await session.execute(
+            await unit.session.execute(
                 insert(RecruitContact),
                 [
                     {
@@ -413,14 +409,11 @@ async def upload_people(
         recruitment.extra_columns = extras
         recruitment.contact_columns = list(people.contact_columns)
         recruitment.version += 1
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "recruitment.pool",
             {"people": len(people.registrants), "households": household is not None},
             topics=TOPICS,
             audiences=AUDIENCES,
         )
-    await services.announce(change)
     return len(people.registrants)

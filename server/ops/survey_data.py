@@ -72,9 +72,9 @@ async def load(session: AsyncSession, panel_id: int) -> SurveyData:
         data.items[wave] += [item_from_dict(raw) for raw in step.settings.get("items", [])]
     rows = await session.scalars(select(SurveyAnswer).where(SurveyAnswer.panel_id == panel_id))
     for row in rows:
-        wave = wave_of_step.get(row.step_id)
-        if wave is not None:
-            data.answers[(wave, row.item_key)][row.respondent] = answer_from_dict(row.answer)
+        answered_in = wave_of_step.get(row.step_id)
+        if answered_in is not None:
+            data.answers[(answered_in, row.item_key)][row.respondent] = answer_from_dict(row.answer)
     for invite in await session.scalars(select(Invite).where(Invite.panel_id == panel_id)):
         data.pseudonyms[f"i:{invite.id}"] = invite.pseudonym
         if invite.role == "control":

@@ -27,10 +27,10 @@ from server.db.types import utcnow
 from server.db.upsert import upsert
 from server.live import audiences as aud
 from server.ops.arguments import open_step
-from server.ops.ballot_writer import BallotRequest, Cast, vote_settings
-from server.ops.common import lock_panel, row_in_panel
-from server.ops.events import Actor, record
-from server.services import Services
+from server.ops.ballot_writer import BallotRequest, BallotWriter, Cast, vote_settings
+from server.ops.common import row_in_panel
+from server.ops.events import Actor
+from server.ops.unit import Units
 
 TALLY = ("tally",)
 
@@ -87,15 +87,19 @@ async def _store(
 
 
 async def cast(
-    services: Services, panel_id: int, participant_id: int, raw: Raw, key: str | None
+    ballots: BallotWriter,
+    secret: str,
+    panel_id: int,
+    participant_id: int,
+    raw: Raw,
+    key: str | None,
 ) -> Cast:
     """A participant's own secret ballot; casting again replaces it until the vote closes.
 
     Checked and written by the ballot writer, together with the ballots cast at the
     same moment (see `server.ops.ballot_writer`).
     """
-    secret = services.settings.secret_key
-    return await services.ballots.cast(
+    return await ballots.cast(
         BallotRequest(
             panel_id,
             participant_id,
@@ -107,7 +111,8 @@ async def cast(
 
 
 async def cast_for(
-    services: Services,
+    units: Units,
+    secret: str,
     panel_id: int,
     actor: Actor,
     raw: Raw,
@@ -117,14 +122,17 @@ async def cast_for(
     number: int | None = None,
 ) -> None:
     """A ballot entered on the tablet: assisted (for someone), paper, or a table's answer."""
-    secret = services.settings.secret_key
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
-        step, vote = await open_vote(session, panel)
+    async with units.panel(panel_id) as unit:
+        panel = unit.panel
+        step, vote = await open_vote(unit.session, panel)
         ballot = validate(vote.config, vote.options, raw)
         if table_id is not None:
             await row_in_panel(
-                session, PanelTable, table_id, panel_id, N_("There is no such table in this panel.")
+                unit.session,
+                PanelTable,
+                table_id,
+                panel_id,
+                N_("There is no such table in this panel."),
             )
         if source == "table":
             if vote.scope != "table" or table_id is None:
@@ -135,7 +143,7 @@ async def cast_for(
                 N_("In this vote each table gives one answer, entered by its facilitator.")
             )
         elif source == "assisted" and number is not None:
-            person = await session.scalar(
+            person = await unit.session.scalar(
                 select(Participant).where(
                     Participant.panel_id == panel_id, Participant.number == number
                 )
@@ -144,7 +152,7 @@ async def cast_for(
                 raise Refused(N_("There is no participant number %(number)s."), number=number)
             voter, stored_table = voter_key(secret, step.id, person.id), None
             await upsert(
-                session,
+                unit.session,
                 BallotReceipt,
                 {
                     "step_id": step.id,
@@ -162,7 +170,7 @@ async def cast_for(
         else:
             raise Refused(N_("Unknown kind of ballot."))
         await _store(
-            session,
+            unit.session,
             step,
             voter,
             ballot.to_dict(),
@@ -170,47 +178,43 @@ async def cast_for(
             table_id=stored_table,
             entered_by=actor.id,
         )
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             f"ballot.{source}",
             {"step": step.id, "table": table_id},
             topics=TALLY,
             audiences=_audiences(step),
         )
-    await services.announce(change)
 
 
-async def reveal(services: Services, panel_id: int, actor: Actor, shown: bool) -> None:
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
-        step = await open_step(session, panel)
+async def reveal(units: Units, panel_id: int, actor: Actor, shown: bool) -> None:
+    async with units.panel(panel_id) as unit:
+        panel = unit.panel
+        step = await open_step(unit.session, panel)
         if step.kind != "vote":
             raise Refused(N_("No vote is open right now."))
         step.settings = {**step.settings, "vote_revealed": shown}
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "vote.reveal" if shown else "vote.conceal",
             {"step": step.id},
             topics=("tally", "vote"),
             audiences=(aud.FACILITATORS, aud.DISPLAY, aud.PHONES),
         )
-    await services.announce(change)
 
 
-async def close(services: Services, panel_id: int, actor: Actor) -> None:
+async def close(units: Units, panel_id: int, actor: Actor) -> None:
     """Freeze the result: the count, the sources and a digest of the ballot set."""
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
-        step, vote = await open_vote(session, panel)
-        rows = list(await session.scalars(select(BallotRow).where(BallotRow.step_id == step.id)))
+    async with units.panel(panel_id) as unit:
+        panel = unit.panel
+        step, vote = await open_vote(unit.session, panel)
+        rows = list(
+            await unit.session.scalars(select(BallotRow).where(BallotRow.step_id == step.id))
+        )
         ballots = [ballot_from_dict(row.content) for row in rows]
         result = tally(vote.config, vote.options, ballots)
         sources = Counter(row.source for row in rows)
-        session.add(
+        unit.session.add(
             VoteResult(
                 step_id=step.id,
                 panel_id=panel_id,
@@ -224,13 +228,10 @@ async def close(services: Services, panel_id: int, actor: Actor) -> None:
             )
         )
         step.settings = {**step.settings, "vote_revealed": True}
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "vote.close",
             {"step": step.id, "ballots": len(rows), "digest": digest_ballots(ballots)},
             topics=("tally", "vote"),
             audiences=(aud.FACILITATORS, aud.DISPLAY, aud.PHONES),
         )
-    await services.announce(change)

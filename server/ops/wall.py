@@ -6,9 +6,8 @@ from facilitation.deliberation.statements import parse_order
 from facilitation.errors import N_, Refused
 from server.db.models import Step
 from server.live import audiences as aud
-from server.ops.common import lock_panel
-from server.ops.events import Actor, record
-from server.services import Services
+from server.ops.events import Actor
+from server.ops.unit import Units
 
 MODES = ("paging", "rotating")
 PER_PAGE = 12
@@ -28,7 +27,7 @@ def wall_of(step: Step | None) -> dict[str, object]:
 
 
 async def set_wall(
-    services: Services,
+    units: Units,
     panel_id: int,
     actor: Actor,
     *,
@@ -36,9 +35,11 @@ async def set_wall(
     mode: str | None = None,
     page: int | None = None,
 ) -> None:
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
-        step = await session.get(Step, panel.current_step_id) if panel.current_step_id else None
+    async with units.panel(panel_id) as unit:
+        panel = unit.panel
+        step = (
+            await unit.session.get(Step, panel.current_step_id) if panel.current_step_id else None
+        )
         if step is None or step.kind != "discussion":
             raise Refused(N_("The argument wall belongs to a table discussion step."))
         wall = wall_of(step)
@@ -51,13 +52,10 @@ async def set_wall(
         if page is not None:
             wall["page"] = max(0, page)
         step.settings = {**step.settings, "wall": wall}
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "wall.settings",
             dict(wall),
             topics=("wall",),
             audiences=(aud.DISPLAY, aud.FACILITATORS),
         )
-    await services.announce(change)

@@ -471,10 +471,10 @@ def _one_of(value: str, allowed: Sequence[str]) -> str:
     return value
 
 
-def _flag(value: str) -> int:
+def _flag(value: str) -> bool:
     if value not in ("0", "1"):
         raise Invalid(N_("A yes/no column holds 1 or 0."))
-    return int(value)
+    return value == "1"
 
 
 def _whole(value: str, minimum: int) -> int:

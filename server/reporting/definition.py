@@ -81,13 +81,13 @@ def located(where: str, **params: Any) -> Iterator[None]:
         problem.where.insert(0, (where, params))
         raise
     except Refused as refusal:
-        problem = Invalid(refusal.message, **refusal.params)
-        problem.where.insert(0, (where, params))
-        raise problem from None
+        translated = Invalid(refusal.message, **refusal.params)
+        translated.where.insert(0, (where, params))
+        raise translated from None
     except (ValueError, TypeError, KeyError, IndexError):
-        problem = Invalid(N_("The settings are damaged or do not fit this kind of step."))
-        problem.where.insert(0, (where, params))
-        raise problem from None
+        damaged = Invalid(N_("The settings are damaged or do not fit this kind of step."))
+        damaged.where.insert(0, (where, params))
+        raise damaged from None
 
 
 @dataclass(frozen=True)

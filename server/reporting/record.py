@@ -322,13 +322,13 @@ async def _respondents(
             who[person.id] = person.pseudonym
             people[person.pseudonym] = Respondent(person.pseudonym, TREATMENT, False, True, table)
     for invite in invites.values():
-        person = seated.get(invite.id)
+        sitting = seated.get(invite.id)
         group = CONTROL if invite.role == "control" else TREATMENT
         table = None
-        if person is not None and person.table_id is not None:
-            table = table_number.get(person.table_id)
+        if sitting is not None and sitting.table_id is not None:
+            table = table_number.get(sitting.table_id)
         people[invite.pseudonym] = Respondent(
-            invite.pseudonym, group, True, person is not None, table
+            invite.pseudonym, group, True, sitting is not None, table
         )
     # Sorted by the random pseudonym, so no file shows the order people joined in.
     return tuple(people[key] for key in sorted(people)), who

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyreadstat
+from pyreadstat.pyclasses import MissingRange
 
 from server.reporting.record import PanelRecord
 from server.reporting.tables import NON_ANSWER_CODES, Variable, wide_rows
@@ -48,14 +49,14 @@ def survey_sav(record: PanelRecord, variables: Sequence[Variable]) -> bytes:
     frame = pd.DataFrame(columns)
     for name in ("ID", "Group", "Time"):
         frame[name] = frame[name].astype(object)
-    labels = {
+    labels: dict[str, str | None] = {
         "ID": "Pseudonymous id of the respondent",
         "Group": "Treatment or Control",
         "Time": "Wave: T1 before, T2 after the discussion",
         "Sample": "All respondents",
     }
     value_labels: dict[str, dict[float, str]] = {"Sample": {1.0: "All respondents"}}
-    missing: dict[str, list[float]] = {}
+    missing: dict[str, list[int | float | str | MissingRange]] = {}
     measures = {"ID": "nominal", "Group": "nominal", "Time": "nominal", "Sample": "nominal"}
     for variable in variables:
         labels[variable.name] = variable.label[:LABEL_MAX]

@@ -326,15 +326,15 @@ def wide_rows(record: PanelRecord, variables: Sequence[Variable]) -> list[WideRo
             cells: dict[str, int | None] = {}
             missing: dict[str, str] = {}
             for variable in variables:
-                key = variable.items.get(wave)
-                answer = given.get(key) if key else None
-                cells[variable.name] = variable.cell(answer)
+                item = variable.items.get(wave)
+                found = given.get(item) if item else None
+                cells[variable.name] = variable.cell(found)
                 if (
-                    answer is not None
-                    and answer.non_answer is not None
+                    found is not None
+                    and found.non_answer is not None
                     and cells[variable.name] is None
                 ):
-                    missing[variable.name] = answer.non_answer.value
+                    missing[variable.name] = found.non_answer.value
             rows.append(
                 WideRow(
                     respondent, group_of.get(respondent, "Treatment"), wave.value, cells, missing

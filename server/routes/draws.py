@@ -13,8 +13,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from server.db.models_recruitment import Draw
 from server.ops import draws, recruitment
 from server.ops.events import Actor
-from server.routes import route
 from server.routes.recruitment import BASE, back_to, csv_download, job_context, organiser_only
+from server.routes.roles import route
 from server.web.access import services_of
 from server.web.csrf import checked_form
 from server.web.respond import done, is_htmx, language_of, page, t
@@ -26,7 +26,8 @@ async def start_draw(request: Request) -> Response:
     panel_id, access = await organiser_only(request)
     form = await checked_form(request)
     draw_id = await draws.start_draw(
-        services_of(request),
+        services_of(request).units,
+        services_of(request).draws,
         panel_id,
         Actor.account(access.account.id),
         str(form.get("algorithm", "maximin")),
@@ -55,7 +56,7 @@ def _no_such_draw(request: Request, panel_id: int) -> Response:
 async def draw_page(request: Request) -> Response:
     panel_id, access = await organiser_only(request)
     services = services_of(request)
-    await draws.mark_orphans(services, panel_id)
+    await draws.mark_orphans(services.units, services.draws, panel_id)
     draw = await _draw(request, panel_id)
     if draw is None:
         return _no_such_draw(request, panel_id)
@@ -99,7 +100,7 @@ async def draw_status(request: Request) -> Response:
     """The job's card alone, for the page to poll while the draw runs."""
     panel_id, _access = await organiser_only(request)
     services = services_of(request)
-    await draws.mark_orphans(services, panel_id)
+    await draws.mark_orphans(services.units, services.draws, panel_id)
     draw = await _draw(request, panel_id)
     if draw is None:
         return _no_such_draw(request, panel_id)
@@ -123,7 +124,10 @@ async def cancel_draw(request: Request) -> Response:
     panel_id, access = await organiser_only(request)
     await checked_form(request)
     draw_id = int(request.path_params["draw_id"])
-    await draws.cancel(services_of(request), panel_id, Actor.account(access.account.id), draw_id)
+    services = services_of(request)
+    await draws.cancel(
+        services.units, services.draws, panel_id, Actor.account(access.account.id), draw_id
+    )
     return done(
         request,
         t(request, "The draw is stopping. Nobody will be selected by it."),

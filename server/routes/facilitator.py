@@ -13,7 +13,7 @@ from server.db.models import Participant
 from server.live import audiences as aud
 from server.ops import agenda, joining, timer
 from server.ops.events import Actor
-from server.routes import route, socket
+from server.routes.roles import route, socket
 from server.screens.registry import render_screen
 from server.services import Services
 from server.web import live
@@ -66,7 +66,7 @@ async def agenda_action(request: Request) -> Response:
     if action == "go_to" and index is None:
         raise Refused(N_("Choose a step to open."))
     await agenda.transition(
-        services_of(request), panel_id, Actor.account(access.account.id), action, index
+        services_of(request).units, panel_id, Actor.account(access.account.id), action, index
     )
     return done(request, t(request, "Done."), f"/panels/{panel_id}/run")
 
@@ -87,7 +87,7 @@ async def timer_action(request: Request) -> Response:
     elif action == "add":
         seconds = _int(form.get("seconds")) or 60
     await timer.control(
-        services_of(request), panel_id, Actor.account(access.account.id), action, seconds
+        services_of(request).units, panel_id, Actor.account(access.account.id), action, seconds
     )
     return done(request, t(request, "Done."), f"/panels/{panel_id}/run")
 
@@ -103,7 +103,7 @@ async def move_participant(request: Request) -> Response:
     services = services_of(request)
     participant_id = await _participant_by_number(services, panel_id, number)
     await joining.move(
-        services, panel_id, Actor.account(access.account.id), participant_id, table_id
+        services.units, panel_id, Actor.account(access.account.id), participant_id, table_id
     )
     return done(
         request,

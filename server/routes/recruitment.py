@@ -32,7 +32,7 @@ from server.i18n import refusal_text, translate
 from server.live import audiences as aud
 from server.ops import arms, draws, invite_codes, recruitment
 from server.ops.events import Actor
-from server.routes import route
+from server.routes.roles import route
 from server.screens.registry import fragments_for, render
 from server.services import Services
 from server.web.access import StaffAccess, require_staff, services_of
@@ -155,7 +155,7 @@ async def recruitment_page(
     language = language_of(request)
     context: dict[str, Any] = {}
     if access.organiser:
-        await draws.mark_orphans(services, panel_id)
+        await draws.mark_orphans(services.units, services.draws, panel_id)
         async with services.db.reading() as session:
             rec = await recruitment.recruitment_of(session, panel_id)
             recruits = await recruitment.recruits_of(session, panel_id)
@@ -232,7 +232,7 @@ async def upload_targets(request: Request) -> Response:
     data, filename = form.file()
     try:
         await recruitment.upload_targets(
-            services_of(request),
+            services_of(request).units,
             panel_id,
             Actor.account(access.account.id),
             data,
@@ -251,7 +251,7 @@ async def upload_people(request: Request) -> Response:
     data, filename = form.file()
     try:
         count = await recruitment.upload_people(
-            services_of(request),
+            services_of(request).units,
             panel_id,
             Actor.account(access.account.id),
             data,

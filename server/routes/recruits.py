@@ -16,8 +16,8 @@ from facilitation.recruitment.lifecycle import Status
 from server.db.models import Invite
 from server.ops import arms, confirmations, draws, invite_codes, recruitment
 from server.ops.events import Actor
-from server.routes import route
 from server.routes.recruitment import BASE, back_to, csv_download, organiser_only
+from server.routes.roles import route
 from server.screens.common import qr_svg
 from server.services import Services
 from server.web.access import services_of
@@ -74,7 +74,7 @@ async def change_status(request: Request) -> Response:
     panel_id, access = await organiser_only(request)
     form = await checked_form(request)
     recruit = await confirmations.change_status(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         Actor.account(access.account.id),
         int(request.path_params["recruit_id"]),
@@ -94,7 +94,7 @@ async def split(request: Request) -> Response:
     panel_id, access = await organiser_only(request)
     form = await checked_form(request)
     row = await arms.split(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         Actor.account(access.account.id),
         [str(value) for value in form.getlist("strata")],
@@ -118,7 +118,7 @@ async def issue_invites(request: Request) -> Response:
     panel_id, access = await organiser_only(request)
     await checked_form(request)
     count = await invite_codes.issue_invites(
-        services_of(request), panel_id, Actor.account(access.account.id)
+        services_of(request).units, panel_id, Actor.account(access.account.id)
     )
     return done(
         request, t(request, "%(count)s invite codes issued.", count=count), back_to(panel_id)

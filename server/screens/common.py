@@ -46,9 +46,9 @@ async def vote_context(view: PanelView, step: StepRow) -> dict[str, Any]:
     reader = votes(view)
     if step.kind == "results":
         closed = []
-        for vote_step, vote, frozen in await reader.closed_votes():
-            labels = await reader.labels(vote)
-            closed.append((vote_step, frozen, chart(result_from_dict(frozen.result), labels)))
+        for vote_step, settings, result in await reader.closed_votes():
+            labels = await reader.labels(settings)
+            closed.append((vote_step, result, chart(result_from_dict(result.result), labels)))
         return {"closed_votes": closed, "opinion_charts": await opinion_charts(view, step)}
     if step.kind != "vote":
         return {}

@@ -42,7 +42,7 @@ async def wall(view: PanelView, audience: str) -> dict[str, Any]:
     current = min(int(str(settings["page"])), len(pages) - 1)
     titles = await d.proposal_titles()
     counts = Counter((a.proposal_id, a.stance) for a in approved)
-    proposals = [p.id for p in await d.step_proposals(step)] or [None]
+    proposals: list[int | None] = [p.id for p in await d.step_proposals(step)] or [None]
     return {
         "step": step,
         "wall": settings,

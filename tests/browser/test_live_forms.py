@@ -25,7 +25,7 @@ async def test_typed_input_survives_updates_and_a_reconnect(live_day: Day) -> No
     from server.ops import panels
     from server.ops.events import SYSTEM
 
-    await panels.add_member(live_day.services, panel.id, SYSTEM, facilitator.email)
+    await panels.add_member(live_day.services.units, panel.id, SYSTEM, facilitator.email)
     colleague = await live_day.staff("facilitator", panel)
     async with chromium() as browser:
         _, tablet = await screen(browser, live_day.base_url, TABLET)

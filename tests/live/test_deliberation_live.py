@@ -72,7 +72,7 @@ async def test_two_hundred_arguments_at_once_arrive_once_and_never_leak(live_day
 
     table_of_token = {a.text.split()[1]: a.table_id for a in stored}
     hidden = {a.text.split()[1] for a in stored[:HIDDEN]}
-    await wall.set_wall(live_day.services, panel.id, SYSTEM, mode="rotating")
+    await wall.set_wall(live_day.services.units, panel.id, SYSTEM, mode="rotating")
     for argument in stored:
         action = "hide" if argument.text.split()[1] in hidden else "approve"
         response = await tablet.post(

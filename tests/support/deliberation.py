@@ -24,14 +24,16 @@ async def open_step(day: Day, panel: PanelInfo, kind: str, **settings: str) -> i
     if settings or kind == "discussion":
         chosen = [p.strip() for p in settings.pop("proposals", "").split(",") if p.strip()]
         await panels.edit_step_settings(
-            day.services, panel.id, SYSTEM, step.id, chosen, dict(settings)
+            day.services.units, panel.id, SYSTEM, step.id, chosen, dict(settings)
         )
-    await agenda.transition(day.services, panel.id, SYSTEM, "go_to", index)
+    await agenda.transition(day.services.units, panel.id, SYSTEM, "go_to", index)
     return step.id
 
 
 async def with_proposals(day: Day, panel: PanelInfo, *titles: str) -> list[int]:
-    return [await proposals.add(day.services, panel.id, SYSTEM, title, "") for title in titles]
+    return [
+        await proposals.add(day.services.units, panel.id, SYSTEM, title, "") for title in titles
+    ]
 
 
 async def send(

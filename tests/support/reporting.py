@@ -362,21 +362,21 @@ async def _votes(
     first = steps[vote_index].id
     options = [str(p) for p in facts.proposals]
     await panels.edit_step_settings(
-        day.services,
+        day.services.units,
         info.id,
         SYSTEM,
         first,
         options,
         {"method": "agreement", "scope": "individual", "results": "reveal", "adopt_percent": "60"},
     )
-    await panels.add_step(day.services, info.id, SYSTEM, "vote", "Table priorities", "", "")
+    await panels.add_step(day.services.units, info.id, SYSTEM, "vote", "Table priorities", "", "")
     async with day.services.db.reading() as session:
         second = await session.scalar(
             select(Step.id).where(Step.panel_id == info.id).order_by(Step.position.desc())
         )
     assert second is not None
     await panels.edit_step_settings(
-        day.services,
+        day.services.units,
         info.id,
         SYSTEM,
         second,
@@ -390,7 +390,7 @@ async def _votes(
     )
     facts.steps.update(vote=first, table_vote=second)
     secret = day.services.settings.secret_key
-    await agenda.transition(day.services, info.id, SYSTEM, "go_to", vote_index)
+    await agenda.transition(day.services.units, info.id, SYSTEM, "go_to", vote_index)
     config = config_from_dict({"method": "agreement", "adopt_percent": 60})
     for person in people[:-1]:
         raw = {f"score:p{p}": str(rng.randint(1, 5)) for p in facts.proposals}
@@ -422,9 +422,9 @@ async def _votes(
                 table_id=tables[0],
             )
         )
-    await voting.close(day.services, info.id, SYSTEM)
+    await voting.close(day.services.units, info.id, SYSTEM)
 
-    await agenda.transition(day.services, info.id, SYSTEM, "go_to", len(steps))
+    await agenda.transition(day.services.units, info.id, SYSTEM, "go_to", len(steps))
     approval = config_from_dict({"method": "approval"})
     table_options = [f"p{options[0]}", f"p{options[1]}", "o1"]
     for n, table in enumerate(tables):
@@ -442,4 +442,4 @@ async def _votes(
                     table_id=table,
                 )
             )
-    await voting.close(day.services, info.id, SYSTEM)
+    await voting.close(day.services.units, info.id, SYSTEM)

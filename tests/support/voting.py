@@ -25,7 +25,7 @@ async def open_vote(
     index = next(i for i, s in enumerate(steps) if s.kind == "vote")
     values = {"method": method, "scope": "individual", "results": "reveal", **settings}
     await panels.edit_step_settings(
-        day.services, panel.id, SYSTEM, steps[index].id, [str(p) for p in proposals], values
+        day.services.units, panel.id, SYSTEM, steps[index].id, [str(p) for p in proposals], values
     )
-    await agenda.transition(day.services, panel.id, SYSTEM, "go_to", index)
+    await agenda.transition(day.services.units, panel.id, SYSTEM, "go_to", index)
     return steps[index].id, [f"p{p}" for p in proposals]
