@@ -10,9 +10,9 @@ import re
 import resource
 import statistics
 import time
-from typing import TypedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import websockets
 

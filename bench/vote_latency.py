@@ -37,12 +37,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.load import (
     Phone,
     Run,
+    Summary,
     cast_on_timetable,
     cpu_seconds,
     held,
     hold_sockets,
     peak_memory_kib,
-    Summary,
     summary,
     watch_display,
 )
