@@ -143,7 +143,7 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
-    from server.ops.common import NotFound
+    from server.db.rows import NotFound
     from server.reporting.page import load_report, render_standalone
     from server.reporting.pdf import PrintFailed, print_pdf
 

@@ -15,8 +15,8 @@ from server.db.models import (
     StatementVote,
 )
 from server.db.models import Step as StepRow
+from server.db.records import argument_of, question_of
 from server.live.view import PanelView
-from server.ops.records import argument_of, question_of
 
 
 class DeliberationView:

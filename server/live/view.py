@@ -34,7 +34,7 @@ class PanelView:
         self.presence = presence
         self.now: datetime = utcnow()
         self.base_url = ""
-        # Finds a participant's own secret ballot again (see ops.voting.voter_key).
+        # Finds a participant's own secret ballot again (see facilitation.ballots.secrecy).
         self.secret_key = ""
         self.memo: dict[str, Any] = {}
 

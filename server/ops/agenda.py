@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from facilitation import agenda as rules
 from facilitation.agenda import Agenda, PanelStatus
+from server.db.rows import agenda_of, steps_of
 from server.live import audiences as aud
-from server.ops.common import agenda_of, steps_of
 from server.ops.events import Actor
 from server.ops.unit import Units
 

@@ -24,12 +24,12 @@ from facilitation.deliberation.states import (
 from facilitation.errors import N_, Refused
 from server.db.models import ArgumentRow, Panel, Participant, StatementVote
 from server.db.models import Step as StepRow
+from server.db.records import argument_of, step_of, store_argument
 from server.db.types import utcnow
 from server.db.upsert import upsert
 from server.live import audiences as aud
 from server.ops.common import row_in_panel
 from server.ops.events import Actor
-from server.ops.records import argument_of, step_of, store_argument
 from server.ops.unit import Unit, Units
 
 TOPIC = "arguments"

@@ -23,16 +23,10 @@ from server.db.models_recruitment import (
     ArmSplit,
     Recruit,
 )
+from server.db.rows import recruitment_of, recruits_of
 from server.db.types import utcnow
 from server.ops.events import Actor
-from server.ops.recruitment import (
-    AUDIENCES,
-    TOPICS,
-    recruitment_of,
-    recruits_of,
-    refuse_while_drawing,
-    whole_number,
-)
+from server.ops.recruitment import AUDIENCES, TOPICS, refuse_while_drawing, whole_number
 from server.ops.unit import Units
 
 

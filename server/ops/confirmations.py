@@ -20,10 +20,11 @@ from server.db.models import Invite, Participant, SurveyAnswer
 from server.db.models_recruitment import (
     Recruit,
 )
+from server.db.rows import recruitment_of
 from server.db.types import utcnow
 from server.ops.common import row_in_panel
 from server.ops.events import Actor
-from server.ops.recruitment import AUDIENCES, TOPICS, recruitment_of, refuse_while_drawing
+from server.ops.recruitment import AUDIENCES, TOPICS, refuse_while_drawing
 from server.ops.unit import Units
 
 

@@ -52,21 +52,12 @@ from facilitation.recruitment.lifecycle import (
 )
 from facilitation.recruitment.worker import Failed
 from server.db.models_recruitment import Draw
+from server.db.rows import recruitment_of, recruits_of, registrant_of, targets_of
 from server.db.types import utcnow
 from server.ops.arms import latest_split
 from server.ops.common import row_in_panel
 from server.ops.events import SYSTEM, Actor
-from server.ops.recruitment import (
-    AUDIENCES,
-    TOPICS,
-    problem_json,
-    recruitment_of,
-    recruits_of,
-    registrant_of,
-    running_draw,
-    targets_of,
-    whole_number,
-)
+from server.ops.recruitment import AUDIENCES, TOPICS, problem_json, running_draw, whole_number
 from server.ops.unit import Units
 
 log = logging.getLogger(__name__)

@@ -24,9 +24,10 @@ from server.db.models import Invite
 from server.db.models_recruitment import (
     Recruit,
 )
+from server.db.rows import recruits_of
 from server.db.types import utcnow
 from server.ops.events import Actor
-from server.ops.recruitment import AUDIENCES, TOPICS, contacts_of, recruits_of
+from server.ops.recruitment import AUDIENCES, TOPICS, contacts_of
 from server.ops.unit import Units
 
 

@@ -35,12 +35,12 @@ from server.db.models import (
     Participant,
     Step,
 )
+from server.db.rows import proposals_of, steps_of
 from server.db.types import utcnow
 from server.i18n import translate
 from server.live import audiences as aud
-from server.ops.common import require_not_closed, row_in_panel, steps_of
+from server.ops.common import require_not_closed, row_in_panel
 from server.ops.events import Actor
-from server.ops.proposals import proposals_of
 from server.ops.unit import Units
 
 JOIN_CODE_LIFETIME = timedelta(days=30)

@@ -2,42 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from facilitation.errors import N_, Refused
-from facilitation.steps import clean_text
+from facilitation.errors import N_
+from facilitation.proposals import checked_proposal
 from server.db.models import Proposal
+from server.db.rows import proposals_of
 from server.live import audiences as aud
 from server.ops.common import require_not_closed, row_in_panel
 from server.ops.events import Actor
 from server.ops.unit import Units
 
-TITLE_MAX = 200
-DESCRIPTION_MAX = 2_000
 EVERYONE = (aud.PHONES, aud.FACILITATORS, aud.DISPLAY)
 
 
-def checked(title: str, description: str) -> tuple[str, str]:
-    clean_title, clean_description = clean_text(title), clean_text(description)
-    if not clean_title:
-        raise Refused(N_("A proposal needs a title."))
-    if len(clean_title) > TITLE_MAX:
-        raise Refused(N_("A title can be at most %(max)s characters."), max=TITLE_MAX)
-    if len(clean_description) > DESCRIPTION_MAX:
-        raise Refused(N_("The text can be at most %(max)s characters."), max=DESCRIPTION_MAX)
-    return clean_title, clean_description
-
-
-async def proposals_of(session: AsyncSession, panel_id: int) -> list[Proposal]:
-    rows = await session.scalars(
-        select(Proposal).where(Proposal.panel_id == panel_id).order_by(Proposal.position)
-    )
-    return list(rows)
-
-
 async def add(units: Units, panel_id: int, actor: Actor, title: str, description: str) -> int:
-    clean_title, clean_description = checked(title, description)
+    clean_title, clean_description = checked_proposal(title, description)
     async with units.panel(panel_id) as unit:
         panel = unit.panel
         require_not_closed(panel)
@@ -63,7 +41,7 @@ async def add(units: Units, panel_id: int, actor: Actor, title: str, description
 async def edit(
     units: Units, panel_id: int, actor: Actor, proposal_id: int, title: str, description: str
 ) -> None:
-    clean_title, clean_description = checked(title, description)
+    clean_title, clean_description = checked_proposal(title, description)
     async with units.panel(panel_id) as unit:
         panel = unit.panel
         require_not_closed(panel)

@@ -19,13 +19,13 @@ from facilitation.deliberation.states import parse_moderation_mode
 from facilitation.errors import N_, Refused
 from server.db.models import QuestionRow, QuestionUpvote
 from server.db.models import Step as StepRow
+from server.db.records import question_of, step_of, store_question
 from server.db.types import utcnow
 from server.db.upsert import upsert
 from server.live import audiences as aud
 from server.ops.arguments import open_step, seated
 from server.ops.common import row_in_panel
 from server.ops.events import Actor
-from server.ops.records import question_of, step_of, store_question
 from server.ops.unit import Unit, Units
 
 TOPIC = "questions"

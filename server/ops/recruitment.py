@@ -18,7 +18,6 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
@@ -30,11 +29,10 @@ from facilitation.recruitment.files import parse_people, parse_shares, parse_tar
 from facilitation.recruitment.lifecycle import (
     Status,
 )
-from facilitation.recruitment.pool import PeopleFile, Registrant
+from facilitation.recruitment.pool import PeopleFile
 from facilitation.recruitment.problems import Problem, ProblemsRefused, problem
 from facilitation.recruitment.targets import (
     PopulationShares,
-    Target,
     Targets,
     target_problems,
     targets_from_shares,
@@ -45,6 +43,7 @@ from server.db.models_recruitment import (
     RecruitContact,
     Recruitment,
 )
+from server.db.rows import recruitment_of, recruits_of, targets_of
 from server.db.types import utcnow
 from server.live import audiences as aud
 from server.ops.events import Actor
@@ -64,26 +63,6 @@ _LIST = re.compile(r"[,;\n]+")
 # -- reading what is stored ---------------------------------------------------------
 
 
-def targets_of(recruitment: Recruitment) -> dict[str, dict[str, Target]]:
-    """The stored targets, in the organiser's order."""
-    return {
-        feature: {
-            value: Target(low, high, low_flex, high_flex)
-            for value, low, high, low_flex, high_flex in values
-        }
-        for feature, values in recruitment.targets
-    }
-
-
-def shares_of(recruitment: Recruitment) -> PopulationShares | None:
-    if recruitment.shares is None:
-        return None
-    return {
-        feature: {value: Fraction(share) for value, share in values}
-        for feature, values in recruitment.shares
-    }
-
-
 def _targets_json(targets: Targets) -> list[Any]:
     return [
         [feature, [[v, t.min, t.max, t.min_flex, t.max_flex] for v, t in values.items()]]
@@ -96,24 +75,6 @@ def _shares_json(shares: PopulationShares) -> list[Any]:
         [feature, [[value, str(share)] for value, share in values.items()]]
         for feature, values in shares.items()
     ]
-
-
-async def recruitment_of(session: AsyncSession, panel_id: int) -> Recruitment | None:
-    return await session.get(Recruitment, panel_id)
-
-
-async def recruits_of(session: AsyncSession, panel_id: int) -> list[Recruit]:
-    return list(
-        await session.scalars(
-            select(Recruit).where(Recruit.panel_id == panel_id).order_by(Recruit.external_id)
-        )
-    )
-
-
-def registrant_of(recruit: Recruit, features: Sequence[str]) -> Registrant:
-    return Registrant(
-        recruit.external_id, {f: recruit.features[f] for f in features}, recruit.household
-    )
 
 
 async def running_draw(session: AsyncSession, panel_id: int) -> Draw | None:

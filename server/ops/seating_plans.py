@@ -32,11 +32,12 @@ from facilitation.recruitment.tables import (
 )
 from server.db.models import Invite, PanelTable, Participant
 from server.db.models_recruitment import Recruit, SeatingPlan
+from server.db.rows import recruitment_of
 from server.db.types import utcnow
 from server.live import audiences as aud
 from server.ops.common import row_in_panel
 from server.ops.events import Actor
-from server.ops.recruitment import problem_json, recruitment_of, whole_number
+from server.ops.recruitment import problem_json, whole_number
 from server.ops.unit import Units
 
 UNKNOWN = "?"

@@ -20,16 +20,18 @@ from facilitation.survey import (
     answer_to_dict,
     item_from_dict,
     item_to_dict,
+    opinion_pairs,
     parse_answer,
     repeat_after,
+    shown_key,
     validate_item,
     validate_survey,
 )
+from server.db import rows
 from server.db.models import Invite, Panel, Participant, Step, SurveyAnswer
 from server.db.types import utcnow
 from server.db.upsert import upsert
 from server.live import audiences as aud
-from server.ops import survey_data
 from server.ops.common import require_not_closed, row_in_panel
 from server.ops.events import Actor
 from server.ops.unit import Units
@@ -224,9 +226,8 @@ async def show_results(
         step = await unit.session.get(Step, step_id)
         if step is None or step.panel_id != panel_id or step.kind != "results":
             raise Refused(N_("There is no such results step in this panel."))
-        data = await survey_data.load(unit.session, panel_id)
-        shown = (before or after for before, after in data.opinion_pairs())
-        known = {item.key for item in shown if item is not None}
+        asked = rows.items_by_wave(await rows.surveys_of(unit.session, panel_id))
+        known = {shown_key(pair) for pair in opinion_pairs(asked[Wave.BEFORE], asked[Wave.AFTER])}
         unknown = [key for key in keys if key not in known]
         if unknown:
             raise Refused(N_("There is no opinion question “%(key)s”."), key=unknown[0][:40])
@@ -271,7 +272,7 @@ async def answer(
             )
             if panel.current_step_id != step_id and not step.settings.get("at_home"):
                 raise Refused(N_("This survey is not open right now."))
-            respondent, actor = survey_data.respondent_of(person), Actor.participant(person.id)
+            respondent, actor = rows.respondent_of(person), Actor.participant(person.id)
         else:
             invite = await unit.session.get(Invite, invite_id)
             if invite is None or invite.panel_id != panel_id or not step.settings.get("at_home"):

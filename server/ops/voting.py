@@ -8,8 +8,6 @@ its content.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections import Counter
 from typing import Any
@@ -18,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.ballots import Raw, ballot_from_dict, digest_ballots, tally, validate
+from facilitation.ballots.secrecy import voter_key
 from facilitation.errors import N_, Refused
 from facilitation.votes import VoteSettings
 from server.db.models import Ballot as BallotRow
@@ -33,11 +32,6 @@ from server.ops.events import Actor
 from server.ops.unit import Units
 
 TALLY = ("tally",)
-
-
-def voter_key(secret: str, step_id: int, participant_id: int) -> str:
-    message = f"ballot:{step_id}:{participant_id}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def settings_of(step: StepRow) -> VoteSettings:

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from facilitation.deliberation.statements import parse_order
+from facilitation.deliberation.wall import changed_wall, wall_settings
 from facilitation.errors import N_, Refused
 from server.db.models import Step
 from server.live import audiences as aud
 from server.ops.events import Actor
 from server.ops.unit import Units
-
-MODES = ("paging", "rotating")
-PER_PAGE = 12
-"""Arguments on one page of the wall: legible from the back of the room."""
-DEFAULT_WALL = {"sort": "newest", "mode": "paging", "page": 0}
-
-
-def page_count(items: int) -> int:
-    return max(1, -(-items // PER_PAGE))
-
-
-def wall_of(step: Step | None) -> dict[str, object]:
-    wall = dict(DEFAULT_WALL)
-    if step is not None:
-        wall.update(step.settings.get("wall") or {})
-    return wall
 
 
 async def set_wall(
@@ -42,15 +26,9 @@ async def set_wall(
         )
         if step is None or step.kind != "discussion":
             raise Refused(N_("The argument wall belongs to a table discussion step."))
-        wall = wall_of(step)
-        if sort is not None:
-            wall["sort"] = parse_order(sort).value
-        if mode is not None:
-            if mode not in MODES:
-                raise Refused(N_("Choose paging or rotating."))
-            wall["mode"] = mode
-        if page is not None:
-            wall["page"] = max(0, page)
+        wall = changed_wall(
+            wall_settings(step.settings.get("wall")), sort=sort, mode=mode, page=page
+        )
         step.settings = {**step.settings, "wall": wall}
         await unit.record(
             actor,

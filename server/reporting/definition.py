@@ -29,10 +29,10 @@ from facilitation.deliberation.questions import QuestionRules
 from facilitation.deliberation.states import parse_moderation_mode
 from facilitation.errors import N_, Refused
 from facilitation.panel import checked_panel_text, checked_table_count, checked_table_label
+from facilitation.proposals import checked_proposal
 from facilitation.steps import TIMER_MAX_SECONDS, checked_step
 from facilitation.survey import SurveyItem, Wave, item_to_dict, validate_item, validate_survey
 from facilitation.votes import OPTION_MAX, OPTIONS_MAX, VoteSettings
-from server.ops.proposals import checked as checked_proposal
 
 FORMAT = "borgerpanel-definition"
 VERSION = 1

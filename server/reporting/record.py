@@ -44,11 +44,11 @@ from server.db.models import (
     StatementVote,
     VoteResult,
 )
-from server.ops import survey_data
-from server.ops.common import NotFound, steps_of
-from server.ops.records import question_of
-from server.ops.representation import representation_rows
-from server.ops.survey_data import SurveyData
+from server.db.records import question_of
+from server.db.rows import NotFound, steps_of
+from server.read import survey_data
+from server.read.representation import representation_rows
+from server.read.survey_data import SurveyData
 from server.reporting.definition import Definition, ProposalDef, StepDef
 
 TREATMENT = "Treatment"

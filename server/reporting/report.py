@@ -32,7 +32,7 @@ from facilitation.ballots import result_from_dict
 from facilitation.deliberation.statements import StatementTally
 from facilitation.recruitment.representation import Representation
 from facilitation.survey import Answer, ItemKind, SurveyItem, Wave
-from server.ops.survey_data import SurveyData, opinion_results
+from server.read.survey_data import SurveyData, opinion_results
 from server.reporting import charts
 from server.reporting.definition import ProposalDef
 from server.reporting.record import CONTROL, TREATMENT, ArgumentRecord, PanelRecord

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from server.db import rows
 from server.db.models_recruitment import Draw
-from server.ops import draws, recruitment
+from server.ops import draws
 from server.ops.events import Actor
 from server.routes.recruitment import BASE, back_to, csv_download, job_context, organiser_only
 from server.routes.roles import route
@@ -62,15 +63,15 @@ async def draw_page(request: Request) -> Response:
         return _no_such_draw(request, panel_id)
     language = language_of(request)
     async with services.db.reading() as session:
-        people = await recruitment.recruits_of(session, panel_id)
-        rec = await recruitment.recruitment_of(session, panel_id)
+        people = await rows.recruits_of(session, panel_id)
+        rec = await rows.recruitment_of(session, panel_id)
     result = draw.result or {}
     chances = result.get("probabilities") or {}
     chosen = set(result.get("selected") or [])
     excluded = set(result.get("excluded_housemates") or [])
     unreachable = set(result.get("unreachable") or [])
     features = [feature for feature, _ in rec.targets] if rec else []
-    rows = [
+    people_rows = [
         {
             "id": person.external_id,
             "features": [person.features.get(f, "") for f in features],
@@ -91,7 +92,7 @@ async def draw_page(request: Request) -> Response:
         panel=panel,
         account=access.account,
         features=features,
-        rows=rows,
+        rows=people_rows,
         **job_context(language, draw),
     )
 
@@ -160,8 +161,8 @@ async def draw_result_csv(request: Request) -> Response:
     if draw is None:
         return _no_such_draw(request, panel_id)
     async with services_of(request).db.reading() as session:
-        people = {r.external_id: r for r in await recruitment.recruits_of(session, panel_id)}
-        rec = await recruitment.recruitment_of(session, panel_id)
+        people = {r.external_id: r for r in await rows.recruits_of(session, panel_id)}
+        rec = await rows.recruitment_of(session, panel_id)
     features = [feature for feature, _ in rec.targets] if rec else []
     result = draw.result or {}
     chosen = set(result.get("selected") or [])

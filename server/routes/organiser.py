@@ -10,9 +10,9 @@ from starlette.responses import RedirectResponse, Response
 from facilitation.codes import format_join_code
 from facilitation.steps import StepKind
 from server.db.models import Account, PanelMember
+from server.db.rows import proposals_of
 from server.ops import agenda, panels
 from server.ops.events import Actor
-from server.ops.proposals import proposals_of
 from server.routes.roles import route
 from server.screens.common import qr_svg
 from server.web.access import (

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from facilitation.recruitment.invites import format_invite_code
 from facilitation.recruitment.lifecycle import Status
+from server.db import rows
 from server.db.models import Invite
 from server.ops import arms, confirmations, draws, invite_codes, recruitment
 from server.ops.events import Actor
@@ -31,8 +32,8 @@ async def people_page(request: Request) -> Response:
     panel_id, access = await organiser_only(request)
     services = services_of(request)
     async with services.db.reading() as session:
-        rec = await recruitment.recruitment_of(session, panel_id)
-        people = await recruitment.recruits_of(session, panel_id)
+        rec = await rows.recruitment_of(session, panel_id)
+        people = await rows.recruits_of(session, panel_id)
         contacts = await recruitment.contacts_of(session, panel_id)
         past = [
             d
@@ -134,7 +135,7 @@ async def invites_csv(request: Request) -> Response:
     panel_id, _access = await organiser_only(request)
     services = services_of(request)
     async with services.db.reading() as session:
-        rec = await recruitment.recruitment_of(session, panel_id)
+        rec = await rows.recruitment_of(session, panel_id)
         letters = await invite_codes.letters(session, panel_id)
     columns = list(rec.contact_columns) if rec else []
     out = io.StringIO()
@@ -158,7 +159,7 @@ async def letters_page(request: Request) -> Response:
     panel_id, access = await organiser_only(request)
     services = services_of(request)
     async with services.db.reading() as session:
-        rec = await recruitment.recruitment_of(session, panel_id)
+        rec = await rows.recruitment_of(session, panel_id)
         letters = await invite_codes.letters(session, panel_id)
     async with services.hub.view(panel_id) as view:
         panel = await view.panel()

@@ -9,9 +9,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from facilitation.errors import Refused
 from facilitation.recruitment.invites import format_invite_code
+from server.db import rows
 from server.db.models import Invite, Panel, Step
 from server.i18n import refusal_text
-from server.ops import joining, survey_data, surveys
+from server.ops import joining, surveys
 from server.routes.roles import route
 from server.web.access import Missing, require_participant, services_of
 from server.web.csrf import checked_form
@@ -45,7 +46,7 @@ async def phone_survey(request: Request) -> Response:
     step = await _step(request, panel_id)
     async with services_of(request).db.reading() as session:
         panel = await session.get(Panel, panel_id)
-        answers = await surveys.answers_of(session, step.id, survey_data.respondent_of(person))
+        answers = await surveys.answers_of(session, step.id, rows.respondent_of(person))
     return page(
         request,
         "participant/survey.html",

@@ -13,7 +13,7 @@ from server.db.models import Step as StepRow
 from server.live.deliberation_view import deliberation
 from server.live.view import PanelView
 from server.live.vote_view import votes
-from server.ops import survey_data
+from server.read import survey_data
 from server.screens.opinion_chart import OpinionChart, opinion_chart
 from server.screens.vote_chart import chart
 

@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from facilitation.recruitment.synthetic import synthetic_people_csv
 from server.db.models import AuditEvent
-from server.ops.demographics import demographics
-from server.ops.representation import representation_rows
+from server.read.demographics import demographics
+from server.read.representation import representation_rows
 from tests.support.day import Day, page_seq
 from tests.support.people import Person, Recorder
 from tests.support.recruitment import (

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from facilitation.ballots import config_from_dict, validate
+from facilitation.ballots.secrecy import voter_key
 from facilitation.recruitment.invites import new_invite_code
 from facilitation.survey import Answer, NonAnswer, answer_to_dict
 from server.db.models import (
@@ -35,7 +36,6 @@ from server.db.models import (
 from server.db.types import utcnow
 from server.ops import agenda, panels, voting
 from server.ops.events import SYSTEM
-from server.ops.voting import voter_key
 from tests.support.day import Day, PanelInfo
 from tests.support.deliberation import with_proposals
 

@@ -9,7 +9,7 @@ from facilitation.analysis import Unavailable
 from facilitation.survey import Answer
 from server.ops import agenda
 from server.ops.events import SYSTEM
-from server.ops.survey_data import load, opinion_results
+from server.read.survey_data import load, opinion_results
 from server.reporting.numbers import Numbers
 from server.reporting.page import render_standalone
 from server.reporting.record import load_record
