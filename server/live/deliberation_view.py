@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from facilitation.deliberation.arguments import Argument
 from facilitation.deliberation.questions import Question
-from facilitation.deliberation.statements import StatementTally
+from facilitation.deliberation.statements import StatementTally, tally_from_counts
 from server.db.models import (
     ArgumentRow,
     Proposal,
@@ -67,13 +67,10 @@ class DeliberationView:
                 .where(ArgumentRow.step_id == step_id)
                 .group_by(StatementVote.argument_id, StatementVote.choice)
             )
-            counts: dict[int, dict[str, int]] = {}
-            for argument_id, choice, count in rows.all():
-                counts.setdefault(argument_id, {})[choice] = int(count)
-            return {
-                a: StatementTally(c.get("agree", 0), c.get("disagree", 0), c.get("pass", 0))
-                for a, c in counts.items()
-            }
+            # Counted in the database (one row per participant and argument, so each
+            # person's last vote); tests/web/test_statement_tally.py holds it to
+            # `tally_statements` over the votes as cast.
+            return tally_from_counts((a, c, n) for a, c, n in rows.all())
 
         return await self.view.once(f"tallies:{step_id}", load)
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from facilitation.ballots import Result, ballot_from_dict, result_from_dict, tally
-from facilitation.votes import VoteSettings, proposal_of
+from facilitation.casting import option_labels, stored_vote
+from facilitation.votes import VoteSettings
 from server.db.models import Ballot, BallotReceipt, VoteResult
 from server.db.models import Step as StepRow
 from server.live.deliberation_view import deliberation
@@ -36,17 +37,10 @@ class VoteView:
 
     @staticmethod
     def settings(step: StepRow) -> VoteSettings | None:
-        stored = step.settings.get("vote")
-        return VoteSettings.from_dict(stored) if stored else None
+        return stored_vote(step.settings)
 
     async def labels(self, vote: VoteSettings) -> dict[str, str]:
-        titles = await deliberation(self.view).proposal_titles()
-        out = dict(vote.labels)
-        for option in vote.options:
-            proposal = proposal_of(option)
-            if proposal is not None:
-                out[option] = titles.get(proposal, "?")
-        return out
+        return option_labels(vote, await deliberation(self.view).proposal_titles())
 
     async def contents(self, step_id: int) -> list[tuple[dict[str, object], str, int | None]]:
         async def load() -> list[tuple[dict[str, object], str, int | None]]:

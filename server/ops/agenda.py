@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from facilitation import agenda as rules
 from facilitation.agenda import Agenda, PanelStatus
 from server.db.rows import agenda_of, steps_of
@@ -11,14 +9,6 @@ from server.live import audiences as aud
 from server.ops.events import Actor
 from server.ops.unit import Units
 
-ACTIONS: dict[str, Callable[[Agenda], Agenda]] = {
-    "open": rules.open_panel,
-    "start": rules.start,
-    "advance": rules.advance,
-    "back": rules.back,
-    "close": rules.close,
-    "reopen": rules.reopen,
-}
 EVERYONE = (aud.PHONES, aud.FACILITATORS, aud.DISPLAY)
 
 
@@ -30,11 +20,7 @@ async def transition(
         panel = unit.panel
         steps = await steps_of(unit.session, panel_id)
         before = agenda_of(panel, steps)
-        after = (
-            rules.go_to(before, index)
-            if action == "go_to" and index is not None
-            else ACTIONS[action](before)
-        )
+        after = rules.transition(before, action, index)
         panel.status = after.status.value
         step = steps[after.current] if after.current is not None else None
         panel.current_step_id = step.id if step else None

@@ -22,28 +22,18 @@ from facilitation.deliberation.states import (
     parse_moderation_mode,
 )
 from facilitation.errors import N_, Refused
-from server.db.models import ArgumentRow, Panel, Participant, StatementVote
+from server.db.models import ArgumentRow, Participant, StatementVote
 from server.db.models import Step as StepRow
 from server.db.records import argument_of, step_of, store_argument
 from server.db.types import utcnow
 from server.db.upsert import upsert
 from server.live import audiences as aud
-from server.ops.common import row_in_panel
+from server.ops.common import open_step, row_in_panel
 from server.ops.events import Actor
 from server.ops.unit import Unit, Units
 
 TOPIC = "arguments"
 EVERYONE = (aud.FACILITATORS, aud.DISPLAY, aud.PHONES)
-
-
-async def open_step(session: AsyncSession, panel: Panel) -> StepRow:
-    """The step open right now; arguments and questions only go to the open step."""
-    if panel.status != "running" or panel.current_step_id is None:
-        raise Refused(N_("Nothing is open for answers right now. Wait for the facilitator."))
-    step = await session.get(StepRow, panel.current_step_id)
-    if step is None:
-        raise Refused(N_("Nothing is open for answers right now. Wait for the facilitator."))
-    return step
 
 
 async def seated(session: AsyncSession, panel_id: int, participant_id: int) -> Participant:

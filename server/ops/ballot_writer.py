@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, exists, select, tuple_
@@ -29,8 +27,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.ballots import Ballot, Raw, validate
+from facilitation.casting import checked_cast, option_labels
 from facilitation.errors import N_, Refused
-from facilitation.votes import VoteSettings, proposal_of
+from facilitation.votes import VoteSettings
 from server.db.models import (
     Ballot as BallotRow,
 )
@@ -160,24 +159,18 @@ class BallotWriter:
                 return checked
             # Within one batch the latest ballot of a voter wins, as it would one by one.
             latest = {(c.cast.step_id, c.voter): c for c in todo}
-            await upsert_many(
+            await store_ballots(
                 session,
-                BallotRow,
                 [
-                    {
-                        "id": secrets.token_hex(16),
-                        "panel_id": c.request.panel_id,
-                        "step_id": c.cast.step_id,
-                        "voter": c.voter,
-                        "content": c.cast.ballot.to_dict(),
-                        "source": "phone",
-                        "table_id": None,
-                        "entered_by": None,
-                    }
+                    ballot_row(
+                        c.request.panel_id,
+                        c.cast.step_id,
+                        c.voter,
+                        c.cast.ballot.to_dict(),
+                        "phone",
+                    )
                     for c in latest.values()
                 ],
-                conflict=("step_id", "voter"),
-                update=("content", "source", "entered_by"),
             )
             receipts = {(c.cast.step_id, c.request.participant_id): c for c in todo}
             await upsert_many(
@@ -277,23 +270,15 @@ class BallotWriter:
         if seat is None or seat[1] != request.panel_id:
             raise Refused(N_("You are not part of this panel."))
         _, _, table_id, status, language, step_id, kind, settings, closed = seat
-        if status != "running" or step_id is None:
-            raise Refused(N_("Nothing is open for answers right now. Wait for the facilitator."))
-        if kind != "vote":
-            raise Refused(N_("No vote is open right now."))
-        if closed:
-            raise Refused(N_("This vote has closed. The results are final."))
-        vote = vote_settings(settings)
-        if vote.scope == "table":
-            raise Refused(
-                N_("In this vote each table gives one answer, entered by its facilitator.")
-            )
+        vote = checked_cast(
+            running=status == "running" and step_id is not None,
+            kind=kind,
+            closed=closed,
+            settings=settings or {},
+            source="phone",
+        )
         ballot = validate(vote.config, vote.options, request.raw)
-        labels = dict(vote.labels)
-        for option in vote.options:
-            proposal = proposal_of(option)
-            if proposal is not None:
-                labels[option] = titles.get(proposal, "?")
+        labels = option_labels(vote, titles)
         return _Checked(
             request,
             Cast(step_id, ballot, vote, labels, language),
@@ -325,14 +310,35 @@ class BallotWriter:
         return todo
 
 
-def vote_settings(settings: dict[str, Any]) -> VoteSettings:
-    """A step's vote settings, parsed once per distinct setting (every ballot reads them)."""
-    stored = settings.get("vote")
-    if not stored:
-        raise Refused(N_("This vote is not set up yet. Ask the organiser to choose the options."))
-    return _parsed(json.dumps(stored, sort_keys=True))
+def ballot_row(
+    panel_id: int,
+    step_id: int,
+    voter: str,
+    content: dict[str, Any],
+    source: str,
+    *,
+    table_id: int | None = None,
+    entered_by: int | None = None,
+) -> dict[str, Any]:
+    """A ballot as stored: under its voter key, with a random id and no timestamp."""
+    return {
+        "id": secrets.token_hex(16),
+        "panel_id": panel_id,
+        "step_id": step_id,
+        "voter": voter,
+        "content": content,
+        "source": source,
+        "table_id": table_id,
+        "entered_by": entered_by,
+    }
 
 
-@lru_cache(maxsize=256)
-def _parsed(stored: str) -> VoteSettings:
-    return VoteSettings.from_dict(json.loads(stored))
+async def store_ballots(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Write ballots; a voter's new ballot replaces their earlier one in the same step."""
+    await upsert_many(
+        session,
+        BallotRow,
+        rows,
+        conflict=("step_id", "voter"),
+        update=("content", "source", "entered_by"),
+    )

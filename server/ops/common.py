@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from facilitation.agenda import PanelStatus
 from facilitation.errors import N_, Refused
 from server.db.models import Panel
+from server.db.models import Step as StepRow
 from server.db.rows import NotFound
 
 
@@ -46,3 +47,13 @@ async def row_in_panel(
 def require_not_closed(panel: Panel) -> None:
     if panel.status == PanelStatus.CLOSED:
         raise Refused(N_("This panel is closed. Reopen it to make changes."))
+
+
+async def open_step(session: AsyncSession, panel: Panel) -> StepRow:
+    """The step open right now; arguments and questions only go to the open step."""
+    if panel.status != "running" or panel.current_step_id is None:
+        raise Refused(N_("Nothing is open for answers right now. Wait for the facilitator."))
+    step = await session.get(StepRow, panel.current_step_id)
+    if step is None:
+        raise Refused(N_("Nothing is open for answers right now. Wait for the facilitator."))
+    return step

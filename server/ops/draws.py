@@ -35,13 +35,12 @@ from facilitation.recruitment.canonical import (
     sorted_targets,
 )
 from facilitation.recruitment.draw import (
-    SEED_MAX,
     DrawCancelled,
     DrawProgress,
     DrawRequest,
     DrawResult,
     MaximinEffort,
-    new_seed,
+    seed_from_text,
 )
 from facilitation.recruitment.lifecycle import (
     HOLDS_A_SEAT,
@@ -57,7 +56,7 @@ from server.db.types import utcnow
 from server.ops.arms import latest_split
 from server.ops.common import row_in_panel
 from server.ops.events import SYSTEM, Actor
-from server.ops.recruitment import AUDIENCES, TOPICS, problem_json, running_draw, whole_number
+from server.ops.recruitment import AUDIENCES, TOPICS, problem_json, running_draw
 from server.ops.unit import Units
 
 log = logging.getLogger(__name__)
@@ -121,16 +120,7 @@ async def start_draw(
     """Write the job and start its worker; returns the draw's id at once."""
     if algorithm not in available_algorithms():
         raise Refused(N_("The %(algorithm)s algorithm is not available here."), algorithm=algorithm)
-    seed = (
-        whole_number(
-            seed_text,
-            low=1,
-            high=SEED_MAX,
-            message=N_("The seed must be a whole number from %(low)s to %(high)s."),
-        )
-        if seed_text.strip()
-        else new_seed()
-    )
+    seed = seed_from_text(seed_text)
     effort = MaximinEffort()
     async with units.panel(panel_id) as unit:
         if await running_draw(unit.session, panel_id) is not None:

@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from facilitation.agenda import PanelStatus
+from facilitation.agenda import PanelStatus, joinable
 from facilitation.codes import JOIN_CODE_LENGTH, normalise_join_code
 from facilitation.errors import N_, Refused
 from facilitation.recruitment.invites import normalise_invite_code
@@ -74,7 +74,7 @@ async def join_with_invite(units: Units, typed_code: str) -> Participant:
         )
     async with units.panel(invite.panel_id) as unit:
         panel = unit.panel
-        if panel.status not in (PanelStatus.LOBBY, PanelStatus.RUNNING):
+        if not joinable(panel.status):
             raise Refused(N_("This panel is not open for joining."))
         existing = await unit.session.scalar(
             select(Participant).where(Participant.invite_id == invite.id)
@@ -130,7 +130,7 @@ async def join(units: Units, typed_code: str, known: int | None) -> Participant:
             if existing is not None and existing.panel_id == panel.id:
                 return existing
         panel = await unit.lock()
-        if panel.status not in (PanelStatus.LOBBY, PanelStatus.RUNNING):
+        if not joinable(panel.status):
             raise Refused(N_("This panel is not open for joining."))
         table_id = await table_for_newcomer(unit.session, panel.id, invite_id=None)
         participant = await _seat(unit.session, panel.id, table_id, None)

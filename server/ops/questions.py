@@ -23,8 +23,8 @@ from server.db.records import question_of, step_of, store_question
 from server.db.types import utcnow
 from server.db.upsert import upsert
 from server.live import audiences as aud
-from server.ops.arguments import open_step, seated
-from server.ops.common import row_in_panel
+from server.ops.arguments import seated
+from server.ops.common import open_step, row_in_panel
 from server.ops.events import Actor
 from server.ops.unit import Unit, Units
 

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.errors import N_, Refused
-from facilitation.recruitment.draw import SEED_MAX, new_seed
+from facilitation.recruitment.draw import seed_from_text
 from facilitation.recruitment.tables import (
     Cluster,
     Seating,
@@ -37,7 +37,7 @@ from server.db.types import utcnow
 from server.live import audiences as aud
 from server.ops.common import row_in_panel
 from server.ops.events import Actor
-from server.ops.recruitment import problem_json, whole_number
+from server.ops.recruitment import problem_json
 from server.ops.unit import Units
 
 UNKNOWN = "?"
@@ -199,16 +199,7 @@ async def propose(
     seed_text: str,
 ) -> int:
     """Compute a plan for everyone present and store it (nobody moves yet)."""
-    seed = (
-        whole_number(
-            seed_text,
-            low=1,
-            high=SEED_MAX,
-            message=N_("The seed must be a whole number from %(low)s to %(high)s."),
-        )
-        if seed_text.strip()
-        else new_seed()
-    )
+    seed = seed_from_text(seed_text)
     async with units.reading() as session:
         room = await room_of(session, panel_id)
         applied = await _applied(session, panel_id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from facilitation import timer as rules
-from facilitation.errors import N_, Refused
 from facilitation.timer import Timer
 from server.db.types import utcnow
 from server.live import audiences as aud
@@ -16,18 +15,7 @@ async def control(units: Units, panel_id: int, actor: Actor, action: str, second
         panel = unit.panel
         now = utcnow()
         timer = Timer(ends_at=panel.timer_ends_at, remaining=panel.timer_remaining)
-        if action == "start":
-            new = rules.start(now, seconds)
-        elif action == "pause":
-            new = rules.pause(timer, now)
-        elif action == "resume":
-            new = rules.resume(timer, now)
-        elif action == "add":
-            new = rules.add(timer, now, seconds)
-        elif action == "stop":
-            new = rules.stop(timer)
-        else:
-            raise Refused(N_("Unknown timer action."))
+        new = rules.control(timer, now, action, seconds)
         panel.timer_ends_at, panel.timer_remaining = new.ends_at, new.remaining
         await unit.record(
             actor,

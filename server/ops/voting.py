@@ -1,22 +1,23 @@
 """Priority votes: ballots from phones, tablets and paper; reveal; close and freeze.
 
 Secret ballots keep who voted (a receipt) apart from what was voted (the ballot). The
-ballot's `voter` is a keyed hash of step and participant, so the server can find and
-replace a participant's ballot, while nothing stored or exported links a person to
-its content.
+ballot's `voter` is a keyed hash of step and participant
+(`facilitation.ballots.secrecy`), so the server can find and replace a participant's
+ballot, while nothing stored or exported links a person to its content. Whether a
+ballot may be cast is `facilitation.casting.checked_cast`, for every kind of ballot.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections import Counter
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.ballots import Raw, ballot_from_dict, digest_ballots, tally, validate
 from facilitation.ballots.secrecy import voter_key
+from facilitation.casting import NOT_SET_UP, checked_cast, open_vote, stored_vote
 from facilitation.errors import N_, Refused
 from facilitation.votes import VoteSettings
 from server.db.models import Ballot as BallotRow
@@ -25,59 +26,51 @@ from server.db.models import Step as StepRow
 from server.db.types import utcnow
 from server.db.upsert import upsert
 from server.live import audiences as aud
-from server.ops.arguments import open_step
-from server.ops.ballot_writer import BallotRequest, BallotWriter, Cast, vote_settings
-from server.ops.common import row_in_panel
+from server.ops.ballot_writer import BallotRequest, BallotWriter, Cast, ballot_row, store_ballots
 from server.ops.events import Actor
 from server.ops.unit import Units
 
 TALLY = ("tally",)
 
 
-def settings_of(step: StepRow) -> VoteSettings:
-    return vote_settings(step.settings)
+async def _current_step(session: AsyncSession, panel: Panel) -> tuple[StepRow | None, bool]:
+    """The step open now, and whether it is a vote that has closed."""
+    step = await session.get(StepRow, panel.current_step_id) if panel.current_step_id else None
+    closed = step is not None and await session.get(VoteResult, step.id) is not None
+    return step, closed
 
 
-async def open_vote(session: AsyncSession, panel: Panel) -> tuple[StepRow, VoteSettings]:
-    step = await open_step(session, panel)
-    if step.kind != "vote":
-        raise Refused(N_("No vote is open right now."))
-    if await session.get(VoteResult, step.id) is not None:
-        raise Refused(N_("This vote has closed. The results are final."))
-    return step, settings_of(step)
+async def _vote_step(session: AsyncSession, panel: Panel, *, closed_too: bool) -> StepRow:
+    """The vote step open now (refused if none); a closed one only with `closed_too`."""
+    step, closed = await _current_step(session, panel)
+    open_vote(
+        running=panel.status == "running",
+        kind=step.kind if step else None,
+        closed=closed and not closed_too,
+    )
+    assert step is not None  # open_vote refuses when nothing is open
+    return step
+
+
+async def _vote_for(
+    session: AsyncSession, panel: Panel, source: str, table_id: int | None
+) -> tuple[StepRow, VoteSettings]:
+    step, closed = await _current_step(session, panel)
+    vote = checked_cast(
+        running=panel.status == "running" and step is not None,
+        kind=step.kind if step else None,
+        closed=closed,
+        settings=step.settings if step else {},
+        source=source,
+        table_id=table_id,
+    )
+    assert step is not None  # checked_cast refuses when nothing is open
+    return step, vote
 
 
 def _audiences(step: StepRow) -> tuple[str, ...]:
     revealed = bool(step.settings.get("vote_revealed"))
     return (aud.FACILITATORS, aud.DISPLAY, *((aud.PHONES,) if revealed else ()))
-
-
-async def _store(
-    session: AsyncSession,
-    step: StepRow,
-    voter: str,
-    content: dict[str, Any],
-    source: str,
-    *,
-    table_id: int | None = None,
-    entered_by: int | None = None,
-) -> None:
-    await upsert(
-        session,
-        BallotRow,
-        {
-            "id": secrets.token_hex(16),
-            "panel_id": step.panel_id,
-            "step_id": step.id,
-            "voter": voter,
-            "content": content,
-            "source": source,
-            "table_id": table_id,
-            "entered_by": entered_by,
-        },
-        conflict=("step_id", "voter"),
-        update=("content", "source", "entered_by"),
-    )
 
 
 async def cast(
@@ -117,25 +110,12 @@ async def cast_for(
 ) -> None:
     """A ballot entered on the tablet: assisted (for someone), paper, or a table's answer."""
     async with units.panel(panel_id) as unit:
-        panel = unit.panel
-        step, vote = await open_vote(unit.session, panel)
+        step, vote = await _vote_for(unit.session, unit.panel, source, table_id)
         ballot = validate(vote.config, vote.options, raw)
         if table_id is not None:
-            await row_in_panel(
-                unit.session,
-                PanelTable,
-                table_id,
-                panel_id,
-                N_("There is no such table in this panel."),
-            )
+            await unit.row(PanelTable, table_id, N_("There is no such table in this panel."))
         if source == "table":
-            if vote.scope != "table" or table_id is None:
-                raise Refused(N_("Choose the table whose answer this is."))
             voter, stored_table = f"table:{table_id}", table_id
-        elif vote.scope == "table":
-            raise Refused(
-                N_("In this vote each table gives one answer, entered by its facilitator.")
-            )
         elif source == "assisted" and number is not None:
             person = await unit.session.scalar(
                 select(Participant).where(
@@ -157,20 +137,23 @@ async def cast_for(
                 conflict=("step_id", "participant_id"),
                 update=("assisted",),
             )
-        elif source in ("assisted", "paper"):
+        else:
             if table_id is None:
                 raise Refused(N_("Choose the table the ballot comes from."))
             voter, stored_table = f"{source}:{secrets.token_hex(12)}", table_id
-        else:
-            raise Refused(N_("Unknown kind of ballot."))
-        await _store(
+        await store_ballots(
             unit.session,
-            step,
-            voter,
-            ballot.to_dict(),
-            source,
-            table_id=stored_table,
-            entered_by=actor.id,
+            [
+                ballot_row(
+                    step.panel_id,
+                    step.id,
+                    voter,
+                    ballot.to_dict(),
+                    source,
+                    table_id=stored_table,
+                    entered_by=actor.id,
+                )
+            ],
         )
         await unit.record(
             actor,
@@ -183,10 +166,7 @@ async def cast_for(
 
 async def reveal(units: Units, panel_id: int, actor: Actor, shown: bool) -> None:
     async with units.panel(panel_id) as unit:
-        panel = unit.panel
-        step = await open_step(unit.session, panel)
-        if step.kind != "vote":
-            raise Refused(N_("No vote is open right now."))
+        step = await _vote_step(unit.session, unit.panel, closed_too=True)
         step.settings = {**step.settings, "vote_revealed": shown}
         await unit.record(
             actor,
@@ -200,8 +180,10 @@ async def reveal(units: Units, panel_id: int, actor: Actor, shown: bool) -> None
 async def close(units: Units, panel_id: int, actor: Actor) -> None:
     """Freeze the result: the count, the sources and a digest of the ballot set."""
     async with units.panel(panel_id) as unit:
-        panel = unit.panel
-        step, vote = await open_vote(unit.session, panel)
+        step = await _vote_step(unit.session, unit.panel, closed_too=False)
+        vote = stored_vote(step.settings)
+        if vote is None:
+            raise Refused(NOT_SET_UP)
         rows = list(
             await unit.session.scalars(select(BallotRow).where(BallotRow.step_id == step.id))
         )

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from facilitation.ballots.common import check_options
+from facilitation.casting import option_labels, stored_vote
 from facilitation.deliberation.arguments import DiscussionRules
 from facilitation.deliberation.limits import checked_limit
 from facilitation.deliberation.questions import QuestionRules
@@ -158,17 +159,11 @@ class Definition:
 
     def vote_settings(self, number: int) -> VoteSettings | None:
         step = self.steps[number - 1]
-        stored = step.settings.get("vote") if step.kind == "vote" else None
-        return VoteSettings.from_dict(stored) if stored else None
+        return stored_vote(step.settings) if step.kind == "vote" else None
 
     def option_labels(self, vote: VoteSettings) -> dict[str, str]:
-        """Each option's label: a proposal's title or the organiser's own text."""
-        labels = dict(vote.labels)
-        for option in vote.options:
-            found = _PROPOSAL_OPTION.fullmatch(option)
-            if found:
-                labels[option] = self.proposals[int(found.group(1)) - 1].title
-        return labels
+        """Each option's label: a proposal's title (`p<number>`) or the organiser's own text."""
+        return option_labels(vote, {n: p.title for n, p in enumerate(self.proposals, start=1)})
 
 
 # Reading, strictly.

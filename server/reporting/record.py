@@ -25,12 +25,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.ballots import ballot_from_dict, tally
+from facilitation.casting import stored_vote
 from facilitation.deliberation.plenary import answered_record, queue, upvote_counts
 from facilitation.deliberation.states import ArgumentState, QuestionState
 from facilitation.errors import Refused
 from facilitation.recruitment.representation import Representation
 from facilitation.survey import Answer, Wave, item_from_dict
-from facilitation.votes import VoteSettings
 from server.db.models import (
     ArgumentRow,
     Ballot,
@@ -446,14 +446,13 @@ async def _votes(
     votes = []
     ballots: list[TableBallot] = []
     for step in step_rows:
-        stored = step.settings.get("vote") if step.kind == "vote" else None
-        if not stored:
+        vote = stored_vote(step.settings) if step.kind == "vote" else None
+        if vote is None:
             continue
         rename = option_maps[step.id]
         frozen_row = await session.get(VoteResult, step.id)
         frozen = None
         running = None
-        vote = VoteSettings.from_dict(stored)
         rows = list(await session.scalars(select(Ballot).where(Ballot.step_id == step.id)))
         if frozen_row is not None:
             frozen = FrozenVote(

@@ -57,6 +57,16 @@ async def listening(day: Day, panel_id: int) -> AsyncIterator[Heard]:
             task.cancel()
 
 
+def announcing_into_a_list(day: Day) -> tuple[Units, list[Change]]:
+    """Units on the day's database whose announcements are kept in a list."""
+    announced: list[Change] = []
+
+    async def announce(*changes: Change) -> None:
+        announced.extend(changes)
+
+    return Units(day.services.db, announce), announced
+
+
 async def audited_seqs(day: Day, panel_id: int) -> list[int]:
     async with day.services.db.reading() as session:
         rows = await session.scalars(
@@ -80,12 +90,7 @@ async def test_a_command_that_raises_after_recording_writes_and_announces_nothin
     panel = await day.panel()
     table = await first_table(day, panel)
     seq, events = await day.seq(panel.id), await audited_seqs(day, panel.id)
-    announced: list[Change] = []
-
-    async def announce(*changes: Change) -> None:
-        announced.extend(changes)
-
-    units = Units(day.services.db, announce)
+    units, announced = announcing_into_a_list(day)
     with pytest.raises(Refused):
         async with units.panel(panel.id) as unit:
             row = await unit.row(PanelTable, table.id, N_("There is no such table in this panel."))
@@ -104,12 +109,7 @@ async def test_a_command_that_raises_after_recording_writes_and_announces_nothin
 
 async def test_a_unit_that_commits_announces_once_for_all_it_recorded(day: Day) -> None:
     panel = await day.panel()
-    announced: list[Change] = []
-
-    async def announce(*changes: Change) -> None:
-        announced.extend(changes)
-
-    units = Units(day.services.db, announce)
+    units, announced = announcing_into_a_list(day)
     async with units.panel(panel.id) as unit:
         await unit.record(SYSTEM, "timer.start", topics=("timer",), audiences=(aud.DISPLAY,))
         await unit.record(SYSTEM, "tables.count", topics=("tables",), audiences=(aud.PHONES,))
@@ -122,12 +122,7 @@ async def test_a_unit_that_commits_announces_once_for_all_it_recorded(day: Day) 
 
 async def test_a_retried_write_is_announced_once(day: Day) -> None:
     panel = await day.panel()
-    announced: list[Change] = []
-
-    async def announce(*changes: Change) -> None:
-        announced.extend(changes)
-
-    units = Units(day.services.db, announce)
+    units, announced = announcing_into_a_list(day)
 
     async def work(unit: Unit) -> dict[str, Any]:
         await unit.record(SYSTEM, "argument.submit", topics=("arguments",))
