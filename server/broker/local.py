@@ -46,11 +46,6 @@ class Subscribers:
         for queue in self._queues.get(channel, ()):
             _put(queue, message)
 
-    def deliver_missed(self) -> None:
-        for queues in self._queues.values():
-            for queue in queues:
-                _put(queue, MISSED)
-
 
 def _put(queue: asyncio.Queue[bytes], message: bytes) -> None:
     try:
