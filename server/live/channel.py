@@ -67,6 +67,44 @@ class Group:
     chain: int = 0
 
 
+@dataclass(frozen=True)
+class FromBroker:
+    """A message on the panel's broker channel: a change, presence, or MISSED."""
+
+    message: bytes
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """New sockets wait for their snapshots (one job for a burst of them)."""
+
+
+@dataclass(frozen=True)
+class Detach:
+    socket: LiveSocket
+
+
+@dataclass(frozen=True)
+class Resync:
+    """Send a full snapshot to one socket, or to every socket (`None`)."""
+
+    socket: LiveSocket | None
+
+
+@dataclass(frozen=True)
+class Flush:
+    """Render the coalesced topics now."""
+
+
+@dataclass(frozen=True)
+class CheckGap:
+    """See whether the seqs that were missing have arrived."""
+
+
+Job = FromBroker | Change | Arrivals | Detach | Resync | Flush | CheckGap
+"""What the channel's task does next; a `Change` is one made in this process (presence)."""
+
+
 class Host(Protocol):
     """What a channel uses of the hub that made it (`server.live.hub.Hub`)."""
 
@@ -87,7 +125,7 @@ class PanelChannel:
         self.hub = hub
         self.panel_id = panel_id
         self.groups: dict[GroupKey, Group] = defaultdict(Group)
-        self.jobs: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
+        self.jobs: asyncio.Queue[Job] = asyncio.Queue()
         self.watermark = 0
         self.seen: set[int] = set()
         self.pending: dict[str, set[str]] = defaultdict(set)
@@ -120,17 +158,17 @@ class PanelChannel:
         self._arrivals.append((socket, since))
         if not self._arrivals_pending:
             self._arrivals_pending = True
-            self.jobs.put_nowait(("arrivals",))
+            self.jobs.put_nowait(Arrivals())
 
     def detach(self, socket: LiveSocket) -> None:
-        self.jobs.put_nowait(("detach", socket))
+        self.jobs.put_nowait(Detach(socket))
 
     def resync(self, socket: LiveSocket | None = None) -> None:
-        self.jobs.put_nowait(("resync", socket))
+        self.jobs.put_nowait(Resync(socket))
 
     def presence_changed(self) -> None:
         self.jobs.put_nowait(
-            ("change", Change(self.panel_id, 0, ("presence",), (aud.FACILITATORS, aud.DISPLAY)))
+            Change(self.panel_id, 0, ("presence",), (aud.FACILITATORS, aud.DISPLAY))
         )
 
     @property
@@ -163,24 +201,24 @@ class PanelChannel:
 
     async def _read(self, messages: AsyncIterator[bytes]) -> None:
         async for message in messages:
-            self.jobs.put_nowait(("broker", message))
+            self.jobs.put_nowait(FromBroker(message))
 
-    async def _handle(self, job: tuple[Any, ...]) -> None:
-        kind = job[0]
-        if kind == "broker":
-            await self._on_broker(job[1])
-        elif kind == "change":
-            await self._on_change(job[1])
-        elif kind == "arrivals":
-            await self._on_arrivals()
-        elif kind == "detach":
-            self._on_detach(job[1])
-        elif kind == "resync":
-            await self._resync(job[1])
-        elif kind == "flush":
-            await self._flush()
-        elif kind == "gap":
-            await self._check_gap()
+    async def _handle(self, job: Job) -> None:
+        match job:
+            case FromBroker(message):
+                await self._on_broker(message)
+            case Change():
+                await self._on_change(job)
+            case Arrivals():
+                await self._on_arrivals()
+            case Detach(socket):
+                self._on_detach(socket)
+            case Resync(socket):
+                await self._resync(socket)
+            case Flush():
+                await self._flush()
+            case CheckGap():
+                await self._check_gap()
 
     async def _on_broker(self, message: bytes) -> None:
         if message == MISSED:
@@ -209,7 +247,7 @@ class PanelChannel:
             self.seen.discard(self.watermark)
         if self.seen and not self._gap_scheduled:
             self._gap_scheduled = True
-            self._later(GAP_WAIT, ("gap",))
+            self._later(GAP_WAIT, CheckGap())
 
     async def _check_gap(self) -> None:
         self._gap_scheduled = False
@@ -242,7 +280,7 @@ class PanelChannel:
                 self._flush_scheduled = True
                 wait = max(0.0, self._last_flush + COALESCE - time.monotonic())
                 if wait:
-                    self._later(wait, ("flush",))
+                    self._later(wait, Flush())
                 else:
                     await self._flush()
         if immediate:
@@ -409,7 +447,7 @@ class PanelChannel:
 
     # -- helpers ---------------------------------------------------------------------
 
-    def _later(self, delay: float, job: tuple[Any, ...]) -> None:
+    def _later(self, delay: float, job: Job) -> None:
         asyncio.get_running_loop().call_later(delay, self.jobs.put_nowait, job)
 
     async def _current_seq(self) -> int:

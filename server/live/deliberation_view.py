@@ -16,7 +16,7 @@ from server.db.models import (
 )
 from server.db.models import Step as StepRow
 from server.db.records import argument_of, question_of
-from server.live.view import PanelView
+from server.live.view import Memo, PanelView
 
 
 class DeliberationView:
@@ -34,7 +34,7 @@ class DeliberationView:
             )
             return list(rows)
 
-        return await self.view.once("proposals", load)
+        return await self.view.once(Memo[list[Proposal]]("proposals"), load)
 
     async def proposal_titles(self) -> dict[int, str]:
         return {p.id: p.title for p in await self.proposals()}
@@ -57,7 +57,7 @@ class DeliberationView:
             )
             return [argument_of(r) for r in rows]
 
-        return await self.view.once(f"arguments:{step_id}", load)
+        return await self.view.once(Memo[list[Argument]]("arguments", step_id), load)
 
     async def tallies(self, step_id: int) -> dict[int, StatementTally]:
         async def load() -> dict[int, StatementTally]:
@@ -72,7 +72,7 @@ class DeliberationView:
             # `tally_statements` over the votes as cast.
             return tally_from_counts((a, c, n) for a, c, n in rows.all())
 
-        return await self.view.once(f"tallies:{step_id}", load)
+        return await self.view.once(Memo[dict[int, StatementTally]]("tallies", step_id), load)
 
     async def my_votes(self, participant_id: int, step_id: int) -> dict[int, str]:
         rows = await self.view.session.execute(
@@ -91,7 +91,7 @@ class DeliberationView:
             )
             return [question_of(r) for r in rows]
 
-        return await self.view.once("questions", load)
+        return await self.view.once(Memo[list[Question]]("questions"), load)
 
     async def upvotes(self) -> dict[int, int]:
         async def load() -> dict[int, int]:
@@ -103,7 +103,7 @@ class DeliberationView:
             )
             return {q: int(n) for q, n in rows.all()}
 
-        return await self.view.once("upvotes", load)
+        return await self.view.once(Memo[dict[int, int]]("upvotes"), load)
 
     async def my_upvotes(self, participant_id: int) -> list[int]:
         rows = await self.view.session.scalars(
@@ -126,9 +126,4 @@ class DeliberationView:
 
 def deliberation(view: PanelView) -> DeliberationView:
     """The deliberation reader of this render pass (one per view, so its cache is shared)."""
-    existing = view.memo.get("deliberation")
-    if existing is None:
-        existing = DeliberationView(view)
-        view.memo["deliberation"] = existing
-    assert isinstance(existing, DeliberationView)
-    return existing
+    return view.kept(Memo[DeliberationView]("deliberation"), lambda: DeliberationView(view))

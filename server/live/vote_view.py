@@ -13,7 +13,7 @@ from facilitation.votes import VoteSettings
 from server.db.models import Ballot, BallotReceipt, VoteResult
 from server.db.models import Step as StepRow
 from server.live.deliberation_view import deliberation
-from server.live.view import PanelView
+from server.live.view import Memo, PanelView
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,9 @@ class VoteView:
             )
             return [(dict(content), source, table) for content, source, table in rows.all()]
 
-        return await self.view.once(f"ballots:{step_id}", load)
+        return await self.view.once(
+            Memo[list[tuple[dict[str, object], str, int | None]]]("ballots", step_id), load
+        )
 
     async def tally(self, step: StepRow, vote: VoteSettings) -> Result:
         frozen = await self.frozen(step.id)
@@ -64,7 +66,7 @@ class VoteView:
         async def load() -> VoteResult | None:
             return await self.view.session.get(VoteResult, step_id)
 
-        return await self.view.once(f"frozen:{step_id}", load)
+        return await self.view.once(Memo[VoteResult | None]("frozen", step_id), load)
 
     async def turnout(self, step: StepRow, vote: VoteSettings) -> Turnout:
         tables = await self.view.tables()
@@ -118,9 +120,5 @@ class VoteView:
 
 
 def votes(view: PanelView) -> VoteView:
-    existing = view.memo.get("votes")
-    if existing is None:
-        existing = VoteView(view)
-        view.memo["votes"] = existing
-    assert isinstance(existing, VoteView)
-    return existing
+    """The vote reader of this render pass (one per view, so its cache is shared)."""
+    return view.kept(Memo[VoteView]("votes"), lambda: VoteView(view))

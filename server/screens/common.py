@@ -11,7 +11,7 @@ from markupsafe import Markup
 from facilitation.ballots import result_from_dict
 from server.db.models import Step as StepRow
 from server.live.deliberation_view import deliberation
-from server.live.view import PanelView
+from server.live.view import Memo, PanelView
 from server.live.vote_view import votes
 from server.read import survey_data
 from server.screens.opinion_chart import OpinionChart, opinion_chart
@@ -78,7 +78,7 @@ async def opinion_charts(view: PanelView, step: StepRow) -> list[OpinionChart]:
             for item, result in survey_data.opinion_results(data)
         }
 
-    charts = await view.once("opinion_charts", load)
+    charts = await view.once(Memo[dict[str, OpinionChart]]("opinion_charts"), load)
     return [charts[key] for key in keys if key in charts]
 
 
