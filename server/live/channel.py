@@ -139,6 +139,7 @@ class PanelChannel:
         self._idle_since: float | None = None
         self._arrivals: list[tuple[LiveSocket, int | None]] = []
         self._arrivals_pending = False
+        self._busy = False
         self.task = asyncio.create_task(self._run(), name=f"panel-channel-{panel_id}")
         self.ready = asyncio.Event()
 
@@ -172,6 +173,20 @@ class PanelChannel:
         )
 
     @property
+    def settled(self) -> bool:
+        """Everything received has been rendered and handed to the network, and nothing
+        is scheduled (a coalesced flush, a gap check): the screens show the panel as
+        this process last heard of it."""
+        return (
+            self.jobs.empty()
+            and not self._busy
+            and not self._flush_scheduled
+            and not self._gap_scheduled
+            and not self._arrivals
+            and all(len(socket.outbox) == 0 for socket in self.sockets)
+        )
+
+    @property
     def idle_for(self) -> float:
         if self.sockets or self._idle_since is None:
             return 0.0
@@ -188,12 +203,15 @@ class PanelChannel:
                 self.ready.set()
                 while True:
                     job = await self.jobs.get()
+                    self._busy = True
                     try:
                         await self._handle(job)
                     except PanelGone:
                         await self._close_all()
                     except Exception:
                         log.exception("live update of panel %s failed", self.panel_id)
+                    finally:
+                        self._busy = False
             finally:
                 reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
