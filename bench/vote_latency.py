@@ -119,6 +119,7 @@ async def prepare(env: dict[str, str], phones: int) -> tuple[int, str, str, list
     from server.db.engine import Database
     from server.db.migrate import upgrade
     from server.ops import agenda, panels, proposals
+    from server.ops import steps as agenda_steps
     from server.ops.accounts import create_account
     from server.ops.events import SYSTEM
     from server.render import Renderer
@@ -154,7 +155,7 @@ async def prepare(env: dict[str, str], phones: int) -> tuple[int, str, str, list
                 )
             )
         index = next(i for i, s in enumerate(steps) if s.kind == "vote")
-        await panels.edit_step_settings(
+        await agenda_steps.edit_step_settings(
             services.units,
             panel_id,
             SYSTEM,

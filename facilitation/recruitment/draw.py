@@ -13,6 +13,10 @@ both the provider (back to `secrets`) and `random`'s state afterwards: the rest 
 the process is not left with a predictable generator. Another thread drawing from
 the global `random` *during* a draw would still shift its numbers, which is why a
 separate process is the recommended home for it.
+
+Why one module of this size: the seeding, the process-wide lock, the library
+calls and the stop checks must stay together for a draw to be reproducible; pulled
+apart, a caller could use the library without the lock or the restored state.
 """
 
 from __future__ import annotations

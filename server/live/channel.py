@@ -12,6 +12,11 @@ missing asks for a snapshot. Counts, timers and presence are "volatile": the new
 replaces the older in the outbox and they stay out of the chain. The task notices
 when the broker skipped a `seq` (a lost message, a crashed writer) and, if the gap is
 not filled within a moment, resyncs every socket of the panel from the database.
+
+Why one module of this size: everything one panel's task does must happen in
+order on one task — broker messages, snapshots, coalesced flushes, gap checks —
+and that ordering is the guarantee; it is kept in one class so it can be read
+whole.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from server.db.models import Step
-from server.ops import panels, proposals, surveys
+from server.ops import proposals, surveys
+from server.ops import steps as agenda_steps
 from server.ops.events import Actor
 from server.ops.unit import Units
 
@@ -62,10 +63,10 @@ async def seed(units: Units, panel_id: int, actor: Actor) -> None:
     for step in steps:
         if step.kind in ("discussion", "questions"):
             values = {"statement_votes": "on", "question_upvotes": "on"}
-            await panels.edit_step_settings(units, panel_id, actor, step.id, chosen, values)
+            await agenda_steps.edit_step_settings(units, panel_id, actor, step.id, chosen, values)
         elif step.kind == "vote":
             values = {"method": "dots", "budget": "5", "max_per_option": "3", "results": "reveal"}
-            await panels.edit_step_settings(units, panel_id, actor, step.id, chosen, values)
+            await agenda_steps.edit_step_settings(units, panel_id, actor, step.id, chosen, values)
     before, after = [step for step in steps if step.kind == "survey"][:2]
     for question in QUESTIONS:
         await surveys.save_item(units, panel_id, actor, before.id, question, None)

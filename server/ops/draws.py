@@ -11,6 +11,10 @@ and only if nothing it depended on changed meanwhile; a test draw changes nobody
 A job whose server stopped cannot finish. It is marked `interrupted` when the
 server stops, and (in case the server crashed) on the next start or when a page sees
 that its heartbeat went stale.
+
+Why one module of this size: the job's life (start, heartbeat, cancel, fail,
+finish, interrupted) is one state machine over one row; every step checks the
+same states, and reading them in one place shows that none is missed.
 """
 
 from __future__ import annotations

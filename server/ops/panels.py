@@ -1,4 +1,7 @@
-"""Building a panel: create from a template, edit its text, tables, steps and team."""
+"""Building a panel: create it from a template, edit its text, tables, codes and team.
+
+Its steps are edited in `server/ops/steps.py`.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.agenda import PanelStatus
 from facilitation.codes import new_join_code
-from facilitation.deliberation.arguments import DiscussionRules
-from facilitation.deliberation.limits import checked_limit
-from facilitation.deliberation.questions import QuestionRules
 from facilitation.deliberation.states import parse_moderation_mode
 from facilitation.errors import N_, Refused
 from facilitation.panel import (
@@ -22,20 +21,15 @@ from facilitation.panel import (
     checked_table_label,
     table_labels_to_remove,
 )
-from facilitation.steps import Step as StepRule
-from facilitation.steps import checked_step
 from facilitation.templates import deliberative_poll
-from facilitation.votes import vote_settings_from_form
 from server.db.models import (
     Account,
-    Ballot,
     Panel,
     PanelMember,
     PanelTable,
     Participant,
-    Step,
 )
-from server.db.rows import proposals_of, steps_of
+from server.db.records import step_row
 from server.db.types import utcnow
 from server.i18n import translate
 from server.live import audiences as aud
@@ -81,7 +75,7 @@ async def create_panel(
                 await unit.session.flush()
                 unit.session.add(PanelMember(panel_id=panel.id, account_id=account.id))
                 for position, step in enumerate(steps):
-                    unit.session.add(_step_row(panel.id, position, step))
+                    unit.session.add(step_row(panel.id, position, step))
                 for number in range(1, tables + 1):
                     unit.session.add(
                         PanelTable(
@@ -100,19 +94,6 @@ async def create_panel(
         except IntegrityError:
             continue  # a join code collided with another panel's; draw again
     raise RuntimeError("could not find a free join code")
-
-
-def _step_row(panel_id: int, position: int, step: StepRule) -> Step:
-    return Step(
-        panel_id=panel_id,
-        position=position,
-        kind=step.kind.value,
-        title=step.title,
-        body=step.body,
-        timer_seconds=step.timer_seconds,
-        settings=dict(step.settings),
-        revision=1,
-    )
 
 
 async def update_text(
@@ -199,110 +180,6 @@ async def rename_table(
         )
 
 
-async def add_step(
-    units: Units,
-    panel_id: int,
-    actor: Actor,
-    kind: str,
-    title: str,
-    body: str,
-    timer_minutes: str,
-) -> None:
-    step = checked_step(kind, title, body, timer_minutes)
-    async with units.panel(panel_id) as unit:
-        panel = unit.panel
-        require_not_closed(panel)
-        steps = await steps_of(unit.session, panel_id)
-        position = (steps[-1].position + 1) if steps else 0
-        unit.session.add(_step_row(panel_id, position, step))
-        await unit.record(
-            actor,
-            "step.add",
-            {"kind": step.kind.value, "title": step.title},
-            topics=("panel",),
-            audiences=EVERYONE,
-        )
-
-
-async def edit_step(
-    units: Units,
-    panel_id: int,
-    actor: Actor,
-    step_id: int,
-    kind: str,
-    title: str,
-    body: str,
-    timer_minutes: str,
-) -> None:
-    checked = checked_step(kind, title, body, timer_minutes)
-    async with units.panel(panel_id) as unit:
-        panel = unit.panel
-        require_not_closed(panel)
-        step = await _step_in(unit.session, panel_id, step_id)
-        if step.id == panel.current_step_id and checked.kind.value != step.kind:
-            raise Refused(N_("The kind of the open step cannot be changed. Move on first."))
-        before = {
-            "kind": step.kind,
-            "title": step.title,
-            "body": step.body,
-            "timer_seconds": step.timer_seconds,
-        }
-        step.kind, step.title, step.body = checked.kind.value, checked.title, checked.body
-        step.timer_seconds = checked.timer_seconds
-        step.revision += 1
-        await unit.record(
-            actor,
-            "step.edit",
-            {"step": step.id, "before": before},
-            topics=("panel",),
-            audiences=EVERYONE,
-        )
-
-
-async def move_step(
-    units: Units, panel_id: int, actor: Actor, step_id: int, direction: str
-) -> None:
-    async with units.panel(panel_id) as unit:
-        panel = unit.panel
-        require_not_closed(panel)
-        steps = await steps_of(unit.session, panel_id)
-        index = next((i for i, s in enumerate(steps) if s.id == step_id), None)
-        if index is None:
-            raise Refused(N_("There is no such step in this panel."))
-        other = index - 1 if direction == "up" else index + 1
-        if not 0 <= other < len(steps):
-            raise Refused(N_("The step cannot move further."))
-        steps[index], steps[other] = steps[other], steps[index]
-        for position, step in enumerate(steps):
-            step.position = position
-        await unit.record(
-            actor,
-            "step.move",
-            {"step": step_id, "direction": direction},
-            topics=("panel",),
-            audiences=EVERYONE,
-        )
-
-
-async def delete_step(units: Units, panel_id: int, actor: Actor, step_id: int) -> None:
-    async with units.panel(panel_id) as unit:
-        panel = unit.panel
-        require_not_closed(panel)
-        step = await _step_in(unit.session, panel_id, step_id)
-        if step.id == panel.current_step_id:
-            raise Refused(N_("The open step cannot be deleted. Move to another step first."))
-        if panel.status != PanelStatus.DRAFT and len(await steps_of(unit.session, panel_id)) == 1:
-            raise Refused(N_("A live panel needs at least one step."))
-        await unit.session.delete(step)
-        await unit.record(
-            actor,
-            "step.delete",
-            {"step": step_id, "title": step.title},
-            topics=("panel",),
-            audiences=EVERYONE,
-        )
-
-
 async def renew_join_code(units: Units, panel_id: int, actor: Actor) -> None:
     async with units.panel(panel_id) as unit:
         panel = unit.panel
@@ -357,12 +234,6 @@ async def remove_member(units: Units, panel_id: int, actor: Actor, account_id: i
         )
 
 
-async def _step_in(session: AsyncSession, panel_id: int, step_id: int) -> Step:
-    return await row_in_panel(
-        session, Step, step_id, panel_id, N_("There is no such step in this panel.")
-    )
-
-
 async def update_settings(
     units: Units, panel_id: int, actor: Actor, moderation: str, authors_visible: bool
 ) -> None:
@@ -378,55 +249,4 @@ async def update_settings(
             {"before": before, "moderation": mode.value, "authors_visible": authors_visible},
             topics=("panel", "arguments"),
             audiences=(aud.FACILITATORS,),
-        )
-
-
-async def edit_step_settings(
-    units: Units,
-    panel_id: int,
-    actor: Actor,
-    step_id: int,
-    proposals: list[str],
-    values: dict[str, str],
-) -> None:
-    """The kind-specific settings of a discussion or questions step, from the setup form."""
-    async with units.panel(panel_id) as unit:
-        panel = unit.panel
-        require_not_closed(panel)
-        step = await _step_in(unit.session, panel_id, step_id)
-        settings = dict(step.settings)
-        if step.kind == "discussion":
-            known = {p.id for p in await proposals_of(unit.session, panel_id)}
-            chosen = [int(p) for p in proposals if p.isdigit() and int(p) in known]
-            rules = DiscussionRules(
-                proposals=tuple(sorted(chosen)),
-                per_participant=checked_limit(values.get("arguments_per_participant")),
-                per_table=checked_limit(values.get("arguments_per_table")),
-            )
-            settings.update(rules.to_settings())
-            settings["statement_votes"] = values.get("statement_votes") == "on"
-        elif step.kind == "questions":
-            rules_q = QuestionRules(
-                per_table=checked_limit(values.get("questions_per_table")),
-                sent_per_table=checked_limit(values.get("questions_sent_per_table")),
-                upvotes=values.get("question_upvotes") == "on",
-            )
-            settings.update(rules_q.to_settings())
-        elif step.kind == "vote":
-            if await unit.session.scalar(select(Ballot.id).where(Ballot.step_id == step.id)):
-                raise Refused(N_("Ballots have been cast, so this vote can no longer change."))
-            in_panel = [p.id for p in await proposals_of(unit.session, panel_id)]
-            vote = vote_settings_from_form(values, proposals, in_panel)
-            settings["vote"] = vote.to_dict()
-            settings["vote_revealed"] = False
-        else:
-            raise Refused(N_("This kind of step has no settings of its own."))
-        step.settings = settings
-        step.revision += 1
-        await unit.record(
-            actor,
-            "step.settings",
-            {"step": step.id, "settings": settings},
-            topics=("panel",),
-            audiences=EVERYONE,
         )

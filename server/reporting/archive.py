@@ -7,6 +7,10 @@ question, vote option) against what it refers to, every survey answer against it
 question, and the counts that appear twice (statement votes, upvotes, ballots) against
 each other. Only the files an import needs are read; the derived ones (codebook, wide
 survey files, tallies) are for people and other tools.
+
+Why one module of this size: every file of the ZIP is checked against the
+others (references, counts that appear twice), so the checks share one reader
+that knows every file read so far.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ and out: a discussion step's `proposals` (proposal numbers) and a vote's options
 Reading a definition is strict, since it may come from a file someone edited by hand:
 every field is checked by the same rules as the setup page, unknown fields are refused
 with their name, and each problem says where it is (step 3, proposal 2, …).
+
+Why one module of this size: writing and strictly reading a definition mirror
+each other field by field; keeping both halves together keeps them in step.
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ and the import reads it back (`server.reporting.archive`), so all three agree.
 A respondent is a person with survey answers or a seat: someone with a personal invite
 code is known by the invite's pseudonym (their answers at home and at the event are one
 person's), anyone else by their participant pseudonym.
+
+Why one module of this size: the record's dataclasses and the one pass that
+loads them from the database define the portable ids together (numbers and
+pseudonyms); every reader of the record depends on both agreeing.
 """
 
 from __future__ import annotations

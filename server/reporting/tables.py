@@ -5,6 +5,10 @@ written from it, so no file can have a column the codebook does not describe. Su
 answers come twice: in long form (one row per respondent, question and wave) and in the
 wide form that Stanford's DeliberativePolling package reads (one row per respondent and
 wave, one column per question, the same column for a question asked before and after).
+
+Why one module of this size: each column's description sits beside the code
+that fills it, for every table of the export, so the codebook cannot drift from
+the files; the tables share the column machinery.
 """
 
 from __future__ import annotations

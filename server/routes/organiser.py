@@ -12,6 +12,7 @@ from facilitation.steps import StepKind
 from server.db.models import Account, PanelMember
 from server.db.rows import proposals_of
 from server.ops import agenda, panels
+from server.ops import steps as agenda_steps
 from server.ops.events import Actor
 from server.routes.roles import route
 from server.screens.common import qr_svg
@@ -148,7 +149,7 @@ async def rename_table(request: Request) -> Response:
 
 async def add_step(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
-    await panels.add_step(
+    await agenda_steps.add_step(
         services_of(request).units,
         panel_id,
         actor,
@@ -162,7 +163,7 @@ async def add_step(request: Request) -> Response:
 
 async def edit_step(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
-    await panels.edit_step(
+    await agenda_steps.edit_step(
         services_of(request).units,
         panel_id,
         actor,
@@ -177,7 +178,7 @@ async def edit_step(request: Request) -> Response:
 
 async def move_step(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
-    await panels.move_step(
+    await agenda_steps.move_step(
         services_of(request).units,
         panel_id,
         actor,
@@ -189,7 +190,7 @@ async def move_step(request: Request) -> Response:
 
 async def delete_step(request: Request) -> Response:
     panel_id, actor, _form = await organiser_form(request)
-    await panels.delete_step(
+    await agenda_steps.delete_step(
         services_of(request).units, panel_id, actor, int(request.path_params["step_id"])
     )
     return done(request, t(request, "Step deleted."), _back(panel_id))

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.ops import panels, proposals
+from server.ops import steps as agenda_steps
 from server.routes.organiser import organiser_form
 from server.routes.roles import route
 from server.web.access import services_of
@@ -64,7 +65,7 @@ async def panel_settings(request: Request) -> Response:
 async def step_settings(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
     values = {key: str(value) for key, value in form.items() if key != "proposals"}
-    await panels.edit_step_settings(
+    await agenda_steps.edit_step_settings(
         services_of(request).units,
         panel_id,
         actor,

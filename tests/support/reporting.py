@@ -34,7 +34,8 @@ from server.db.models import (
     SurveyAnswer,
 )
 from server.db.types import utcnow
-from server.ops import agenda, panels, voting
+from server.ops import agenda, voting
+from server.ops import steps as agenda_steps
 from server.ops.events import SYSTEM
 from tests.support.day import Day, PanelInfo
 from tests.support.deliberation import with_proposals
@@ -361,7 +362,7 @@ async def _votes(
     vote_index = next(i for i, s in enumerate(steps) if s.kind == "vote")
     first = steps[vote_index].id
     options = [str(p) for p in facts.proposals]
-    await panels.edit_step_settings(
+    await agenda_steps.edit_step_settings(
         day.services.units,
         info.id,
         SYSTEM,
@@ -369,13 +370,15 @@ async def _votes(
         options,
         {"method": "agreement", "scope": "individual", "results": "reveal", "adopt_percent": "60"},
     )
-    await panels.add_step(day.services.units, info.id, SYSTEM, "vote", "Table priorities", "", "")
+    await agenda_steps.add_step(
+        day.services.units, info.id, SYSTEM, "vote", "Table priorities", "", ""
+    )
     async with day.services.db.reading() as session:
         second = await session.scalar(
             select(Step.id).where(Step.panel_id == info.id).order_by(Step.position.desc())
         )
     assert second is not None
-    await panels.edit_step_settings(
+    await agenda_steps.edit_step_settings(
         day.services.units,
         info.id,
         SYSTEM,
