@@ -108,21 +108,22 @@ def main() -> None:
     # 3. Our draw, phase by phase.
     phases: dict[str, float] = {}
     counts: dict[str, int] = {}
-    last = [time.perf_counter(), "start"]
+    last_at, last_phase = time.perf_counter(), "start"
 
     def note(progress: DrawProgress) -> None:
+        nonlocal last_at, last_phase
         now = time.perf_counter()
-        phases[str(last[1])] = phases.get(str(last[1]), 0.0) + now - float(last[0])
+        phases[last_phase] = phases.get(last_phase, 0.0) + now - last_at
         counts[progress.phase] = counts.get(progress.phase, 0) + 1
-        last[0], last[1] = now, progress.phase
+        last_at, last_phase = now, progress.phase
 
     t0 = time.perf_counter()
-    last[0] = t0
+    last_at = t0
     result = run_draw(
         DrawRequest(targets, pool.registrants, args.panel, seed=args.seed), on_progress=note
     )
     total = time.perf_counter() - t0
-    phases[str(last[1])] = phases.get(str(last[1]), 0.0) + time.perf_counter() - float(last[0])
+    phases[last_phase] = phases.get(last_phase, 0.0) + time.perf_counter() - last_at
     print(f"\nour maximin draw: {total:.1f} s in all")
     for name, seconds in phases.items():
         if name != "start":

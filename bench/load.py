@@ -12,6 +12,7 @@ import statistics
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import websockets
 
@@ -148,7 +149,30 @@ def latencies(run: Run) -> list[float]:
     return out
 
 
-def summary(name: str, run: Run, peak_kib: list[int]) -> dict[str, object]:
+class Summary(TypedDict):
+    """One configuration's figures, as the benchmark prints them."""
+
+    name: str
+    ballots: int
+    accepted: int
+    per_second: float
+    p50: float
+    p95: float
+    p99: float
+    max: float
+    mean: float
+    missing: int
+    errors: int
+    held: int
+    peak_mib: list[float]
+    load_cpu: float
+    server_ms_per_ballot: float
+    first_errors: list[str]
+    display_frames: int
+    tallies: int
+
+
+def summary(name: str, run: Run, peak_kib: list[int]) -> Summary:
     lat = sorted(latencies(run))
     missing = len(run.scheduled) - len(lat)
 

@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.load import (
     Phone,
     Run,
+    Summary,
     cast_on_timetable,
     cpu_seconds,
     held,
@@ -120,6 +121,7 @@ async def prepare(env: dict[str, str], phones: int) -> tuple[int, str, str, list
     from server.db.engine import Database
     from server.db.migrate import upgrade
     from server.ops import agenda, panels, proposals
+    from server.ops import steps as agenda_steps
     from server.ops.accounts import create_account
     from server.ops.events import SYSTEM
     from server.render import Renderer
@@ -135,12 +137,15 @@ async def prepare(env: dict[str, str], phones: int) -> tuple[int, str, str, list
     try:
         await upgrade(services.db)
         owner = await create_account(
-            services, "bench@example.org", "Bench", "bench-password-1", "organiser"
+            services.units, "bench@example.org", "Bench", "bench-password-1", "organiser"
         )
         panel_id = await panels.create_panel(
-            services, owner, "Benchmark", "", "en", max(1, phones // 8)
+            services.units, owner, "Benchmark", "", "en", max(1, phones // 8)
         )
-        ids = [await proposals.add(services, panel_id, SYSTEM, f"Option {n}", "") for n in "ABCDE"]
+        ids = [
+            await proposals.add(services.units, panel_id, SYSTEM, f"Option {n}", "")
+            for n in "ABCDE"
+        ]
         async with services.db.reading() as session:
             from sqlalchemy import select
 
@@ -152,16 +157,16 @@ async def prepare(env: dict[str, str], phones: int) -> tuple[int, str, str, list
                 )
             )
         index = next(i for i, s in enumerate(steps) if s.kind == "vote")
-        await panels.edit_step_settings(
-            services,
+        await agenda_steps.edit_step_settings(
+            services.units,
             panel_id,
             SYSTEM,
             steps[index].id,
             [str(i) for i in ids],
             {"method": "single", "scope": "individual", "results": "live"},
         )
-        await agenda.transition(services, panel_id, SYSTEM, "open")
-        await agenda.transition(services, panel_id, SYSTEM, "go_to", index)
+        await agenda.transition(services.units, panel_id, SYSTEM, "open")
+        await agenda.transition(services.units, panel_id, SYSTEM, "go_to", index)
         async with services.db.reading() as session:
             panel = await session.get(Panel, panel_id)
         assert panel is not None
@@ -196,7 +201,7 @@ async def join(phones: list[Phone], code: str, transport: httpx.AsyncHTTPTranspo
     await asyncio.gather(*(one(p) for p in phones))
 
 
-async def run_ours(config: str, count: int, rate: float, work: Path) -> dict[str, object]:
+async def run_ours(config: str, count: int, rate: float, work: Path) -> Summary:
     os.makedirs(work, exist_ok=True)
     env = {"BORGERPANEL_SECRET_KEY": SECRET, "BORGERPANEL_DATA_DIR": str(work / "data")}
     command = [sys.executable, "-m", "server.cli", "serve"]
@@ -276,7 +281,7 @@ async def _database(config: str) -> AsyncIterator[dict[str, str]]:
         }
 
 
-async def run_ceiling(count: int, rate: float, work: Path) -> dict[str, object]:
+async def run_ceiling(count: int, rate: float, work: Path) -> Summary:
     command = [
         sys.executable,
         "-m",
@@ -324,9 +329,7 @@ async def _wait_port(server: Server) -> None:
     raise TimeoutError(server.url)
 
 
-def report(
-    rows: list[dict[str, object]], ceiling: dict[str, object], phones: int, rate: float
-) -> None:
+def report(rows: list[Summary], ceiling: Summary, phones: int, rate: float) -> None:
     print(f"\n{phones} phones connected, {rate:g} ballots per second, one ballot per phone\n")
     head = (
         f"{'configuration':38} {'votes/s':>8} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7}"

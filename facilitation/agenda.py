@@ -9,6 +9,7 @@ cannot have changed anything.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -38,7 +39,12 @@ class Agenda:
     @property
     def joinable(self) -> bool:
         """Participants may join while the panel is in the lobby or running."""
-        return self.status in (PanelStatus.LOBBY, PanelStatus.RUNNING)
+        return joinable(self.status)
+
+
+def joinable(status: PanelStatus | str) -> bool:
+    """Whether a panel in this state lets participants join: in the lobby or running."""
+    return PanelStatus(status) in (PanelStatus.LOBBY, PanelStatus.RUNNING)
 
 
 def open_panel(agenda: Agenda) -> Agenda:
@@ -105,6 +111,30 @@ def reopen(agenda: Agenda) -> Agenda:
     if resume is not None and resume < agenda.step_count:
         return replace(agenda, status=PanelStatus.RUNNING, current=resume, resume_at=None)
     return replace(agenda, status=PanelStatus.LOBBY, current=None, resume_at=None)
+
+
+FACILITATOR_ACTIONS = ("start", "advance", "back", "close", "reopen", "go_to")
+"""What the facilitator's tablet offers; opening a draft is the organiser's."""
+
+
+def transition(agenda: Agenda, action: str, index: int | None = None) -> Agenda:
+    """The agenda after `action` (`go_to` takes the step's index); refused if unknown."""
+    if action == "go_to":
+        if index is None:
+            raise Refused(N_("Choose a step to open."))
+        return go_to(agenda, index)
+    rules: dict[str, Callable[[Agenda], Agenda]] = {
+        "open": open_panel,
+        "start": start,
+        "advance": advance,
+        "back": back,
+        "close": close,
+        "reopen": reopen,
+    }
+    rule = rules.get(action)
+    if rule is None:
+        raise Refused(N_("Unknown agenda action."))
+    return rule(agenda)
 
 
 def _require_running(agenda: Agenda) -> None:

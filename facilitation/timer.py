@@ -68,3 +68,21 @@ def add(timer: Timer, now: datetime, seconds: int) -> Timer:
 
 def stop(timer: Timer) -> Timer:
     return Timer()
+
+
+ACTIONS = ("start", "pause", "resume", "add", "stop")
+
+
+def control(timer: Timer, now: datetime, action: str, seconds: int = 0) -> Timer:
+    """The timer after the facilitator's `action`; `seconds` for start and add."""
+    if action == "start":
+        return start(now, seconds)
+    if action == "pause":
+        return pause(timer, now)
+    if action == "resume":
+        return resume(timer, now)
+    if action == "add":
+        return add(timer, now, seconds)
+    if action == "stop":
+        return stop(timer)
+    raise Refused(N_("Unknown timer action."))

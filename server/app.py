@@ -19,8 +19,8 @@ from facilitation.errors import Refused
 from server.broker import create_broker
 from server.db.engine import Database
 from server.db.migrate import upgrade
+from server.db.rows import NotFound
 from server.i18n import refusal_text
-from server.ops.common import NotFound
 from server.render import STATIC, Renderer
 from server.routes import all_routes
 from server.services import Services

@@ -129,7 +129,7 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
         services = _offline_services(settings)
         try:
             await upgrade(services.db)
-            await create_account(services, args.email, args.name, password, args.role)
+            await create_account(services.units, args.email, args.name, password, args.role)
         finally:
             await services.db.dispose()
 
@@ -143,7 +143,7 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
-    from server.ops.common import NotFound
+    from server.db.rows import NotFound
     from server.reporting.page import load_report, render_standalone
     from server.reporting.pdf import PrintFailed, print_pdf
 
@@ -202,24 +202,24 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         try:
             await upgrade(services.db)
             # A new password on every start, printed below: the demo has no secrets to keep.
-            account = await set_password(services, DEMO_EMAIL, password)
+            account = await set_password(services.units, DEMO_EMAIL, password)
             if account is None:
                 account = await create_account(
-                    services, DEMO_EMAIL, "Demo organiser", password, "organiser"
+                    services.units, DEMO_EMAIL, "Demo organiser", password, "organiser"
                 )
             async with services.db.reading() as session:
                 panel = await session.scalar(select(Panel).where(Panel.title == DEMO_TITLE))
             if panel is None:
                 panel_id = await create_panel(
-                    services,
+                    services.units,
                     account,
                     DEMO_TITLE,
                     "Bør Bergen stenge sentrum for privatbiler innen 2030?",
                     "nb",
                     4,
                 )
-                await demo.seed(services, panel_id, Actor.account(account.id))
-                await agenda.transition(services, panel_id, SYSTEM, "open")
+                await demo.seed(services.units, panel_id, Actor.account(account.id))
+                await agenda.transition(services.units, panel_id, SYSTEM, "open")
                 async with services.db.reading() as session:
                     panel = await session.get(Panel, panel_id)
             assert panel is not None

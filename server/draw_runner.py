@@ -33,13 +33,12 @@ import socket
 import time
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from facilitation.recruitment.draw import DrawProgress, DrawRequest
+from facilitation.recruitment.draw import DrawCancelled, DrawProgress, DrawRequest
 from facilitation.recruitment.worker import Failed, Finished, Progress, draw_worker
-
-if TYPE_CHECKING:
-    from server.services import Services
+from server.ops import draws
+from server.ops.unit import Units
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +61,12 @@ class _Job:
 
 def _receive(outbox: Any, timeout: float) -> object | None:
     try:
-        return outbox.get(True, timeout)
+        message: object = outbox.get(True, timeout)
     except queue.Empty:
         return None
     except (EOFError, OSError, ValueError):
         return None
+    return message
 
 
 def _reap(process: BaseProcess, wait: float) -> None:
@@ -82,8 +82,8 @@ def _reap(process: BaseProcess, wait: float) -> None:
 class DrawRunner:
     """The draws this server process is running. `name` identifies it in the draws' rows."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, units: Units) -> None:
+        self.units = units
         self.name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._jobs: dict[int, _Job] = {}
         self._context = multiprocessing.get_context("spawn")
@@ -99,9 +99,7 @@ class DrawRunner:
 
     async def start(self) -> None:
         """Mark draws that a crashed server left running as interrupted."""
-        from server.ops import draws
-
-        interrupted = await draws.mark_orphans(self.services)
+        interrupted = await draws.mark_orphans(self.units, self)
         if interrupted:
             log.warning("%s draw(s) had lost their server and were marked interrupted", interrupted)
 
@@ -130,8 +128,6 @@ class DrawRunner:
 
     async def stop(self) -> None:
         """The server is stopping: stop every worker and mark its draw interrupted."""
-        from server.ops import draws
-
         jobs = list(self._jobs.values())
         for job in jobs:
             job.stop.set()
@@ -143,14 +139,12 @@ class DrawRunner:
                     await job.task
             await asyncio.to_thread(_reap, job.process, 2.0)
             try:
-                await draws.end(self.services, job.draw_id, "interrupted", draws.INTERRUPTED)
+                await draws.end(self.units, job.draw_id, "interrupted", draws.INTERRUPTED)
             except Exception:
                 log.exception("draw %s: could not mark it interrupted", job.draw_id)
         self._jobs.clear()
 
     async def _watch(self, job: _Job) -> None:
-        from server.ops import draws
-
         progress: DrawProgress | None = None
         written: DrawProgress | None = None
         last_write = 0.0
@@ -166,18 +160,18 @@ class DrawRunner:
                             job.draw_id,
                             job.process.exitcode,
                         )
-                        await draws.end(self.services, job.draw_id, "failed", draws.CRASHED)
+                        await draws.end(self.units, job.draw_id, "failed", draws.CRASHED)
                         return
                 if isinstance(message, Progress):
                     progress = message.progress
                 elif isinstance(message, Finished):
-                    await draws.finish(self.services, job.draw_id, message.result)
+                    await draws.finish(self.units, job.draw_id, message.result)
                     log.info(
                         "draw %s finished in %.1f s", job.draw_id, time.monotonic() - job.started
                     )
                     return
                 elif isinstance(message, Failed):
-                    await draws.fail(self.services, job.draw_id, message)
+                    await draws.fail(self.units, job.draw_id, message)
                     log.info("draw %s ended without a panel: %s", job.draw_id, message.message)
                     return
                 now = time.monotonic()
@@ -185,7 +179,7 @@ class DrawRunner:
                     PROGRESS_EVERY if progress != written else HEARTBEAT_EVERY
                 )
                 if due:
-                    state, cancel = await draws.heartbeat(self.services, job.draw_id, progress)
+                    state, cancel = await draws.heartbeat(self.units, self, job.draw_id, progress)
                     written, last_write = progress, now
                     if state != draws.ACTIVE:
                         log.info("draw %s was ended elsewhere (%s); stopping", job.draw_id, state)
@@ -195,16 +189,14 @@ class DrawRunner:
                 if job.cancel_at is not None and now - job.cancel_at > KILL_AFTER:
                     log.warning("draw %s did not stop when asked; terminating it", job.draw_id)
                     job.process.terminate()
-                    await draws.end(
-                        self.services, job.draw_id, "cancelled", draws.DrawCancelled().message
-                    )
+                    await draws.end(self.units, job.draw_id, "cancelled", DrawCancelled().message)
                     return
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("draw %s: watching the worker failed", job.draw_id)
             with contextlib.suppress(Exception):
-                await draws.end(self.services, job.draw_id, "failed", draws.CRASHED)
+                await draws.end(self.units, job.draw_id, "failed", draws.CRASHED)
         finally:
             job.stop.set()
             self._jobs.pop(job.draw_id, None)

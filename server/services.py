@@ -1,4 +1,8 @@
-"""What a running server holds: settings, database, broker, hub, renderer, announcer."""
+"""What a running server holds: settings, database, broker, hub, renderer, announcer.
+
+Routes reach for what they need here and hand commands only that: the units of work
+(`units`), a setting, the ballot writer, the draw runner.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from server.draw_runner import DrawRunner
 from server.live.announce import Announcer
 from server.live.hub import Hub
 from server.ops.ballot_writer import BallotWriter
+from server.ops.unit import Units
 from server.render import Renderer
 from server.settings import Settings
 
@@ -22,6 +27,7 @@ class Services:
     renderer: Renderer
     hub: Hub = field(init=False)
     announce: Announcer = field(init=False)
+    units: Units = field(init=False)
     ballots: BallotWriter = field(init=False)
     draws: DrawRunner = field(init=False)
     observed_base_url: str = "http://localhost:8000"
@@ -29,8 +35,9 @@ class Services:
     def __post_init__(self) -> None:
         self.hub = Hub(self.broker, self.db, self.renderer, self.base_url, self.settings.secret_key)
         self.announce = Announcer(self.broker)
-        self.ballots = BallotWriter(self.db, self.announce)
-        self.draws = DrawRunner(self)
+        self.units = Units(self.db, self.announce)
+        self.ballots = BallotWriter(self.units)
+        self.draws = DrawRunner(self.units)
 
     def base_url(self) -> str:
         """Where phones reach us: the configured public URL, else what browsers used."""

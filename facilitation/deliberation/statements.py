@@ -144,6 +144,15 @@ def tally_statements(votes: Iterable[StatementVote]) -> dict[int, StatementTally
     return {a: StatementTally(*row) for a, row in counts.items()}
 
 
+def tally_from_counts(counts: Iterable[tuple[int, str, int]]) -> dict[int, StatementTally]:
+    """The same tally from (argument id, choice, number of people) rows, as a database
+    counts them when it keeps only each participant's last vote."""
+    columns: dict[int, list[int]] = {}
+    for argument_id, choice, count in counts:
+        columns.setdefault(argument_id, [0, 0, 0])[_COLUMN[parse_choice(choice)]] += int(count)
+    return {a: StatementTally(*row) for a, row in columns.items()}
+
+
 def ordered_statements(
     statements: Iterable[S], tallies: Mapping[int, StatementTally], order: StatementOrder | str
 ) -> list[S]:

@@ -160,6 +160,20 @@ def new_seed() -> int:
     return secrets.randbelow(SEED_MAX) + 1
 
 
+def seed_from_text(text: str) -> int:
+    """The organiser's seed (to replay a draw or a seating plan), or a new one if blank."""
+    if not text.strip():
+        return new_seed()
+    message = N_("The seed must be a whole number from %(low)s to %(high)s.")
+    try:
+        seed = int(text.strip())
+    except ValueError:
+        raise Refused(message, low=1, high=SEED_MAX) from None
+    if not 1 <= seed <= SEED_MAX:
+        raise Refused(message, low=1, high=SEED_MAX)
+    return seed
+
+
 def check_request(request: DrawRequest) -> None:
     if request.algorithm not in available_algorithms():
         raise Refused(
@@ -239,4 +253,5 @@ __all__ = [
     "check_request",
     "new_seed",
     "panel_problems",
+    "seed_from_text",
 ]

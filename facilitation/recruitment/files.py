@@ -6,6 +6,10 @@ for them: targets as `feature,value,min,max[,min_flex,max_flex]` (the older
 shares of a feature may be percentages, fractions or head counts (they are scaled to
 add up to one); and one row per person. Every parser collects every problem with its
 line and column and returns nothing unless the whole file is right.
+
+Why one module of this size: the three parsers share the header aliases, the
+number formats and the line-and-column problem reporting; split apart, each would
+need all of them, and the formats are easier to compare side by side.
 """
 
 from __future__ import annotations

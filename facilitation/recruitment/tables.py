@@ -20,6 +20,10 @@ The method is a greedy start (pins, then clusters, then people with rare values
 first, each at the table where they add most) followed by local search: moves and
 swaps between tables that raise the score, until none does. Ties and the order of
 the search come from a seeded generator, so a seed gives the same plan every time.
+
+Why one module of this size: the score, the greedy start and the local search
+work on one shared state (who sits where, counts per table and value) and are
+tuned together; the score is only meaningful next to the moves that raise it.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from facilitation.survey.items import (
     item_to_dict,
     validate_item,
 )
-from facilitation.survey.pairing import repeat_after, validate_survey
+from facilitation.survey.pairing import opinion_pairs, repeat_after, shown_key, validate_survey
 
 __all__ = [
     "AGREEMENT_SCALE",
@@ -35,8 +35,10 @@ __all__ = [
     "answer_to_dict",
     "item_from_dict",
     "item_to_dict",
+    "opinion_pairs",
     "parse_answer",
     "repeat_after",
+    "shown_key",
     "validate_item",
     "validate_survey",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from facilitation.errors import N_, Refused
-from facilitation.survey.items import SurveyItem, Wave, item_to_dict, validate_item
+from facilitation.survey.items import ItemKind, SurveyItem, Wave, item_to_dict, validate_item
 
 
 def validate_survey(items: Sequence[SurveyItem]) -> tuple[SurveyItem, ...]:
@@ -74,3 +74,28 @@ def repeat_after(
         raw = {**item_to_dict(original), "key": copy_key, "wave": "T2", "pairs_with": key}
         copies.append(validate_item(raw))
     return copies
+
+
+def opinion_pairs(
+    before: Sequence[SurveyItem], after: Sequence[SurveyItem]
+) -> list[tuple[SurveyItem | None, SurveyItem | None]]:
+    """Opinion and agreement items, each T1 item with the T2 item that repeats it, then
+    the T2 items that repeat none."""
+    scaled = (ItemKind.OPINION, ItemKind.AGREEMENT)
+    first = [i for i in before if i.kind in scaled]
+    second = [i for i in after if i.kind in scaled]
+    pairs: list[tuple[SurveyItem | None, SurveyItem | None]] = []
+    for item in first:
+        pairs.append((item, next((a for a in second if a.pairs_with == item.key), None)))
+    paired = {a.key for _, a in pairs if a is not None}
+    pairs += [(None, a) for a in second if a.key not in paired]
+    return pairs
+
+
+def shown_key(pair: tuple[SurveyItem | None, SurveyItem | None]) -> str:
+    """The key that names a before–after pair: the T1 item's, else the T2 item's."""
+    before, after = pair
+    item = before or after
+    if item is None:
+        raise ValueError("an empty pair")
+    return item.key

@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
-MISSED = b""
-"""Delivered to a subscriber when messages may have been lost: resync from the database."""
+from server.broker.local import MISSED
+
+__all__ = ["MISSED", "Broker", "create_broker"]
 
 
 class Broker(Protocol):

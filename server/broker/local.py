@@ -6,7 +6,8 @@ import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator
 
-from server.broker import MISSED
+MISSED = b""
+"""Delivered to a subscriber when messages may have been lost: resync from the database."""
 
 QUEUE_LIMIT = 10_000
 
@@ -44,11 +45,6 @@ class Subscribers:
     def deliver(self, channel: str, message: bytes) -> None:
         for queue in self._queues.get(channel, ()):
             _put(queue, message)
-
-    def deliver_missed(self) -> None:
-        for queues in self._queues.values():
-            for queue in queues:
-                _put(queue, MISSED)
 
 
 def _put(queue: asyncio.Queue[bytes], message: bytes) -> None:

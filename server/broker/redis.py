@@ -9,6 +9,11 @@ channel is remembered as owed. Once Redis answers again the broker publishes `MI
 on every owed channel, so the other processes resync too: their listeners may never
 have noticed the outage (a dead pooled connection on this side, a short blip), and
 without that they would stay stale until some later change revealed the gap.
+
+`subscribe` returns once Redis has confirmed the subscription, so a message published
+after it returns reaches the subscriber; `MISSED` after a reconnect likewise comes
+once the channel is confirmed again. While Redis is unreachable it returns at once:
+the subscription is live in this process, and `MISSED` follows the reconnect.
 """
 
 from __future__ import annotations
@@ -27,8 +32,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from server.broker import MISSED
-from server.broker.local import Subscribers, drain
+from server.broker.local import MISSED, Subscribers, drain
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,9 @@ BACKOFF_START = 0.1
 BACKOFF_MAX = 5.0
 UNHEALTHY_PUBLISH_TIMEOUT = 0.25
 REPAY_INTERVAL = 0.5
+CONFIRM_TIMEOUT = 5.0
+"""A subscription Redis has not confirmed by then is left to the listener (which
+resubscribes and sends `MISSED` if the connection was lost meanwhile)."""
 
 
 class RedisBroker:
@@ -53,7 +60,12 @@ class RedisBroker:
         self._repayer: asyncio.Task[None] | None = None
         self._healthy = False
         self._owed: set[str] = set()
+        self._unreachable = False  # the last connection attempt failed
         self.reconnects = 0
+        # Subscribers waiting for Redis to confirm their channel (prefixed name).
+        self._waiting: dict[str, list[asyncio.Future[None]]] = {}
+        # Channels whose subscribers get MISSED once Redis confirms them again.
+        self._resync: set[str] = set()
 
     @property
     def healthy(self) -> bool:
@@ -132,13 +144,8 @@ class RedisBroker:
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[AsyncIterator[bytes]]:
         queue = self._subscribers.add(channel)
-        pubsub = self._pubsub
-        if pubsub is not None:
-            # Best effort: if this fails the listener is reconnecting and will
-            # subscribe every channel, this one included.
-            with contextlib.suppress(Exception):
-                await pubsub.subscribe(self._prefix + channel)
         try:
+            await self._confirmed(self._prefix + channel)
             yield drain(queue)
         finally:
             last = self._subscribers.remove(channel, queue)
@@ -147,12 +154,53 @@ class RedisBroker:
                 with contextlib.suppress(Exception):
                     await pubsub.unsubscribe(self._prefix + channel)
 
+    async def _confirmed(self, name: str) -> None:
+        """Wait until Redis confirms `name`, unless it is unreachable (see the module)."""
+        if self._listener is None or self._listener.done() or self._unreachable:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(name, []).append(waiter)
+        try:
+            pubsub = self._pubsub
+            if pubsub is not None:
+                # If this fails the listener is reconnecting; it subscribes every
+                # channel, this one included, and the confirmation ends the wait.
+                with contextlib.suppress(Exception):
+                    await pubsub.subscribe(name)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter, CONFIRM_TIMEOUT)
+        finally:
+            waiting = self._waiting.get(name, [])
+            if waiter in waiting:
+                waiting.remove(waiter)
+            if not waiting:
+                self._waiting.pop(name, None)
+
+    def _confirm(self, name: str) -> None:
+        for waiter in self._waiting.pop(name, []):
+            if not waiter.done():
+                waiter.set_result(None)
+        channel = name.removeprefix(self._prefix)
+        if channel in self._resync:
+            self._resync.discard(channel)
+            self._subscribers.deliver(channel, MISSED)
+
+    def _release_waiters(self) -> None:
+        """The connection is gone: nobody waits for it (MISSED follows the reconnect)."""
+        for name in list(self._waiting):
+            for waiter in self._waiting.pop(name):
+                if not waiter.done():
+                    waiter.set_result(None)
+
     async def _listen(self) -> None:
         assert self._client is not None
         delay = BACKOFF_START
         while True:
-            pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+            pubsub = self._client.pubsub()
             try:
+                # Whatever was published while we were away is lost: every screen
+                # resyncs, once its channel is confirmed again.
+                self._resync = set(self._subscribers.channels)
                 await pubsub.subscribe(
                     self._prefix + CONTROL_CHANNEL,
                     *(self._prefix + c for c in self._subscribers.channels),
@@ -169,27 +217,35 @@ class RedisBroker:
                     await pubsub.subscribe(*late)
                 if not self._healthy:
                     log.info("Redis broker connected")
-                self._healthy = True
-                # Whatever was published while we were away is lost: resync everyone.
-                self._subscribers.deliver_missed()
+                self._healthy, self._unreachable = True, False
                 delay = BACKOFF_START
                 async for message in pubsub.listen():
-                    if message.get("type") == "message":
+                    kind = message.get("type")
+                    if kind == "message":
                         channel = message["channel"].decode().removeprefix(self._prefix)
                         self._subscribers.deliver(channel, message["data"])
+                    elif kind == "subscribe":
+                        self._confirm(message["channel"].decode())
                 raise ConnectionError("Redis pub/sub stream ended")
             except asyncio.CancelledError:
                 self._pubsub = None
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                self._release_waiters()
+                await _close(pubsub)
                 raise
             except (RedisError, OSError) as error:
                 if self._healthy:
                     log.warning("Redis broker lost its connection: %s", error)
-                self._healthy = False
+                self._healthy, self._unreachable = False, True
                 self._pubsub = None
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()
+                self._release_waiters()
+                await _close(pubsub)
                 self.reconnects += 1
                 await asyncio.sleep(delay * random.uniform(0.5, 1.5))
                 delay = min(delay * 2, BACKOFF_MAX)
+
+
+async def _close(pubsub: PubSub) -> None:
+    """Close a pub/sub connection that may already be broken."""
+    with contextlib.suppress(Exception):
+        # redis-py leaves PubSub.aclose unannotated.
+        await pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -329,7 +329,3 @@ class SurveyAnswer(Base):
     item_key: Mapped[str] = mapped_column(String(40))
     answer: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-# Recruitment's tables live in their own module; importing it registers them.
-from server.db import models_recruitment  # noqa: E402, F401

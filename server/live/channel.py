@@ -12,6 +12,11 @@ missing asks for a snapshot. Counts, timers and presence are "volatile": the new
 replaces the older in the outbox and they stay out of the chain. The task notices
 when the broker skipped a `seq` (a lost message, a crashed writer) and, if the gap is
 not filled within a moment, resyncs every socket of the panel from the database.
+
+Why one module of this size: everything one panel's task does must happen in
+order on one task — broker messages, snapshots, coalesced flushes, gap checks —
+and that ordering is the guarantee; it is kept in one class so it can be read
+whole.
 """
 
 from __future__ import annotations
@@ -23,18 +28,18 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from server.broker import MISSED
+from server.broker import MISSED, Broker
 from server.live import audiences as aud
 from server.live.change import Change, Presence, channel, decode
+from server.live.presence import PresenceBoard
 from server.live.socket import CLOSE_GONE, LiveSocket
 from server.live.view import PanelGone, PanelView
+from server.render import Renderer
 from server.screens.registry import Fragment, affected, fragments_for, render
-
-if TYPE_CHECKING:
-    from server.live.hub import Hub
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +72,65 @@ class Group:
     chain: int = 0
 
 
+@dataclass(frozen=True)
+class FromBroker:
+    """A message on the panel's broker channel: a change, presence, or MISSED."""
+
+    message: bytes
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """New sockets wait for their snapshots (one job for a burst of them)."""
+
+
+@dataclass(frozen=True)
+class Detach:
+    socket: LiveSocket
+
+
+@dataclass(frozen=True)
+class Resync:
+    """Send a full snapshot to one socket, or to every socket (`None`)."""
+
+    socket: LiveSocket | None
+
+
+@dataclass(frozen=True)
+class Flush:
+    """Render the coalesced topics now."""
+
+
+@dataclass(frozen=True)
+class CheckGap:
+    """See whether the seqs that were missing have arrived."""
+
+
+Job = FromBroker | Change | Arrivals | Detach | Resync | Flush | CheckGap
+"""What the channel's task does next; a `Change` is one made in this process (presence)."""
+
+
+class Host(Protocol):
+    """What a channel uses of the hub that made it (`server.live.hub.Hub`)."""
+
+    @property
+    def broker(self) -> Broker: ...
+
+    @property
+    def renderer(self) -> Renderer: ...
+
+    @property
+    def presence(self) -> PresenceBoard: ...
+
+    def view(self, panel_id: int) -> AbstractAsyncContextManager[PanelView]: ...
+
+
 class PanelChannel:
-    def __init__(self, hub: Hub, panel_id: int) -> None:
+    def __init__(self, hub: Host, panel_id: int) -> None:
         self.hub = hub
         self.panel_id = panel_id
         self.groups: dict[GroupKey, Group] = defaultdict(Group)
-        self.jobs: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
+        self.jobs: asyncio.Queue[Job] = asyncio.Queue()
         self.watermark = 0
         self.seen: set[int] = set()
         self.pending: dict[str, set[str]] = defaultdict(set)
@@ -86,6 +144,7 @@ class PanelChannel:
         self._idle_since: float | None = None
         self._arrivals: list[tuple[LiveSocket, int | None]] = []
         self._arrivals_pending = False
+        self._busy = False
         self.task = asyncio.create_task(self._run(), name=f"panel-channel-{panel_id}")
         self.ready = asyncio.Event()
 
@@ -105,17 +164,31 @@ class PanelChannel:
         self._arrivals.append((socket, since))
         if not self._arrivals_pending:
             self._arrivals_pending = True
-            self.jobs.put_nowait(("arrivals",))
+            self.jobs.put_nowait(Arrivals())
 
     def detach(self, socket: LiveSocket) -> None:
-        self.jobs.put_nowait(("detach", socket))
+        self.jobs.put_nowait(Detach(socket))
 
     def resync(self, socket: LiveSocket | None = None) -> None:
-        self.jobs.put_nowait(("resync", socket))
+        self.jobs.put_nowait(Resync(socket))
 
     def presence_changed(self) -> None:
         self.jobs.put_nowait(
-            ("change", Change(self.panel_id, 0, ("presence",), (aud.FACILITATORS, aud.DISPLAY)))
+            Change(self.panel_id, 0, ("presence",), (aud.FACILITATORS, aud.DISPLAY))
+        )
+
+    @property
+    def settled(self) -> bool:
+        """Everything received has been rendered and handed to the network, and nothing
+        is scheduled (a coalesced flush, a gap check): the screens show the panel as
+        this process last heard of it."""
+        return (
+            self.jobs.empty()
+            and not self._busy
+            and not self._flush_scheduled
+            and not self._gap_scheduled
+            and not self._arrivals
+            and all(len(socket.outbox) == 0 for socket in self.sockets)
         )
 
     @property
@@ -135,12 +208,15 @@ class PanelChannel:
                 self.ready.set()
                 while True:
                     job = await self.jobs.get()
+                    self._busy = True
                     try:
                         await self._handle(job)
                     except PanelGone:
                         await self._close_all()
                     except Exception:
                         log.exception("live update of panel %s failed", self.panel_id)
+                    finally:
+                        self._busy = False
             finally:
                 reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -148,24 +224,24 @@ class PanelChannel:
 
     async def _read(self, messages: AsyncIterator[bytes]) -> None:
         async for message in messages:
-            self.jobs.put_nowait(("broker", message))
+            self.jobs.put_nowait(FromBroker(message))
 
-    async def _handle(self, job: tuple[Any, ...]) -> None:
-        kind = job[0]
-        if kind == "broker":
-            await self._on_broker(job[1])
-        elif kind == "change":
-            await self._on_change(job[1])
-        elif kind == "arrivals":
-            await self._on_arrivals()
-        elif kind == "detach":
-            self._on_detach(job[1])
-        elif kind == "resync":
-            await self._resync(job[1])
-        elif kind == "flush":
-            await self._flush()
-        elif kind == "gap":
-            await self._check_gap()
+    async def _handle(self, job: Job) -> None:
+        match job:
+            case FromBroker(message):
+                await self._on_broker(message)
+            case Change():
+                await self._on_change(job)
+            case Arrivals():
+                await self._on_arrivals()
+            case Detach(socket):
+                self._on_detach(socket)
+            case Resync(socket):
+                await self._resync(socket)
+            case Flush():
+                await self._flush()
+            case CheckGap():
+                await self._check_gap()
 
     async def _on_broker(self, message: bytes) -> None:
         if message == MISSED:
@@ -194,7 +270,7 @@ class PanelChannel:
             self.seen.discard(self.watermark)
         if self.seen and not self._gap_scheduled:
             self._gap_scheduled = True
-            self._later(GAP_WAIT, ("gap",))
+            self._later(GAP_WAIT, CheckGap())
 
     async def _check_gap(self) -> None:
         self._gap_scheduled = False
@@ -227,7 +303,7 @@ class PanelChannel:
                 self._flush_scheduled = True
                 wait = max(0.0, self._last_flush + COALESCE - time.monotonic())
                 if wait:
-                    self._later(wait, ("flush",))
+                    self._later(wait, Flush())
                 else:
                     await self._flush()
         if immediate:
@@ -264,9 +340,9 @@ class PanelChannel:
                     await self._send_group(group, language, view, parts, seq, now)
             for socket in self.sockets:
                 for audience in socket.personal:
-                    topics = topics_by_audience.get(audience)
-                    if topics:
-                        parts = [(f, audience) for f in affected(audience, topics)]
+                    personal = topics_by_audience.get(audience)
+                    if personal:
+                        parts = [(f, audience) for f in affected(audience, personal)]
                         await self._send_personal(socket, view, parts, seq, now)
 
     async def _send_group(
@@ -394,7 +470,7 @@ class PanelChannel:
 
     # -- helpers ---------------------------------------------------------------------
 
-    def _later(self, delay: float, job: tuple[Any, ...]) -> None:
+    def _later(self, delay: float, job: Job) -> None:
         asyncio.get_running_loop().call_later(delay, self.jobs.put_nowait, job)
 
     async def _current_seq(self) -> int:

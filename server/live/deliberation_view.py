@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from facilitation.deliberation.arguments import Argument
 from facilitation.deliberation.questions import Question
-from facilitation.deliberation.statements import StatementTally
+from facilitation.deliberation.statements import StatementTally, tally_from_counts
 from server.db.models import (
     ArgumentRow,
     Proposal,
@@ -15,8 +15,8 @@ from server.db.models import (
     StatementVote,
 )
 from server.db.models import Step as StepRow
-from server.live.view import PanelView
-from server.ops.records import argument_of, question_of
+from server.db.records import argument_of, question_of
+from server.live.view import Memo, PanelView
 
 
 class DeliberationView:
@@ -34,7 +34,7 @@ class DeliberationView:
             )
             return list(rows)
 
-        return await self.view.once("proposals", load)
+        return await self.view.once(Memo[list[Proposal]]("proposals"), load)
 
     async def proposal_titles(self) -> dict[int, str]:
         return {p.id: p.title for p in await self.proposals()}
@@ -57,7 +57,7 @@ class DeliberationView:
             )
             return [argument_of(r) for r in rows]
 
-        return await self.view.once(f"arguments:{step_id}", load)
+        return await self.view.once(Memo[list[Argument]]("arguments", step_id), load)
 
     async def tallies(self, step_id: int) -> dict[int, StatementTally]:
         async def load() -> dict[int, StatementTally]:
@@ -67,15 +67,12 @@ class DeliberationView:
                 .where(ArgumentRow.step_id == step_id)
                 .group_by(StatementVote.argument_id, StatementVote.choice)
             )
-            counts: dict[int, dict[str, int]] = {}
-            for argument_id, choice, count in rows.all():
-                counts.setdefault(argument_id, {})[choice] = int(count)
-            return {
-                a: StatementTally(c.get("agree", 0), c.get("disagree", 0), c.get("pass", 0))
-                for a, c in counts.items()
-            }
+            # Counted in the database (one row per participant and argument, so each
+            # person's last vote); tests/web/test_statement_tally.py holds it to
+            # `tally_statements` over the votes as cast.
+            return tally_from_counts((a, c, n) for a, c, n in rows.all())
 
-        return await self.view.once(f"tallies:{step_id}", load)
+        return await self.view.once(Memo[dict[int, StatementTally]]("tallies", step_id), load)
 
     async def my_votes(self, participant_id: int, step_id: int) -> dict[int, str]:
         rows = await self.view.session.execute(
@@ -94,7 +91,7 @@ class DeliberationView:
             )
             return [question_of(r) for r in rows]
 
-        return await self.view.once("questions", load)
+        return await self.view.once(Memo[list[Question]]("questions"), load)
 
     async def upvotes(self) -> dict[int, int]:
         async def load() -> dict[int, int]:
@@ -106,7 +103,7 @@ class DeliberationView:
             )
             return {q: int(n) for q, n in rows.all()}
 
-        return await self.view.once("upvotes", load)
+        return await self.view.once(Memo[dict[int, int]]("upvotes"), load)
 
     async def my_upvotes(self, participant_id: int) -> list[int]:
         rows = await self.view.session.scalars(
@@ -129,9 +126,4 @@ class DeliberationView:
 
 def deliberation(view: PanelView) -> DeliberationView:
     """The deliberation reader of this render pass (one per view, so its cache is shared)."""
-    existing = view.memo.get("deliberation")
-    if existing is None:
-        existing = DeliberationView(view)
-        view.memo["deliberation"] = existing
-    assert isinstance(existing, DeliberationView)
-    return existing
+    return view.kept(Memo[DeliberationView]("deliberation"), lambda: DeliberationView(view))

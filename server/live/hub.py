@@ -82,6 +82,12 @@ class Hub:
             view.secret_key = self.secret_key
             yield view
 
+    def settled(self, panel_id: int) -> bool:
+        """No presence news waiting to go out and the panel's channel has sent all it
+        heard (see `PanelChannel.settled`); a panel without screens here is settled."""
+        existing = self.channels.get(panel_id)
+        return panel_id not in self._presence_pending and (existing is None or existing.settled)
+
     # -- presence --------------------------------------------------------------------
 
     def _presence_dirty(self, panel_id: int) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,21 @@ from server.db.models import Panel, PanelTable, Participant, Step
 from server.db.types import utcnow
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Memo(Generic[T]):
+    """What a view loads once per render pass, and the type of it: `Memo[Panel]("panel")`.
+
+    The key's type parameter ties each kind of data to its type, so `PanelView.once`
+    gives back what was loaded under that key, checked by mypy at every call.
+    """
+
+    name: str
+    of: int | None = None
+
+
+PARTICIPANTS: Memo[list[Participant]] = Memo("participants")
 
 
 class PanelGone(LookupError):
@@ -34,15 +50,28 @@ class PanelView:
         self.presence = presence
         self.now: datetime = utcnow()
         self.base_url = ""
-        # Finds a participant's own secret ballot again (see ops.voting.voter_key).
+        # Finds a participant's own secret ballot again (see facilitation.ballots.secrecy).
         self.secret_key = ""
-        self.memo: dict[str, Any] = {}
+        self.memo: dict[Memo[Any], object] = {}
 
-    async def once(self, key: str, load: Callable[[], Awaitable[T]]) -> T:
+    async def once(self, key: Memo[T], load: Callable[[], Awaitable[T]]) -> T:
         if key not in self.memo:
             self.memo[key] = await load()
-        value: T = self.memo[key]
-        return value
+        return self._held(key)
+
+    def kept(self, key: Memo[T], make: Callable[[], T]) -> T:
+        """The same as `once` for something made without a query (a reader object)."""
+        if key not in self.memo:
+            self.memo[key] = make()
+        return self._held(key)
+
+    def loaded(self, key: Memo[T]) -> T | None:
+        """What this pass already loaded under `key`, if anything."""
+        return self._held(key) if key in self.memo else None
+
+    def _held(self, key: Memo[T]) -> T:
+        # Only `once` and `kept` store, and always under a key of the value's type.
+        return cast(T, self.memo[key])
 
     async def panel(self) -> Panel:
         async def load() -> Panel:
@@ -51,7 +80,7 @@ class PanelView:
                 raise PanelGone(self.panel_id)
             return panel
 
-        return await self.once("panel", load)
+        return await self.once(Memo[Panel]("panel"), load)
 
     async def steps(self) -> list[Step]:
         async def load() -> list[Step]:
@@ -60,7 +89,7 @@ class PanelView:
             )
             return list(rows)
 
-        return await self.once("steps", load)
+        return await self.once(Memo[list[Step]]("steps"), load)
 
     async def current_step(self) -> Step | None:
         panel = await self.panel()
@@ -84,7 +113,7 @@ class PanelView:
             )
             return list(rows)
 
-        return await self.once("tables", load)
+        return await self.once(Memo[list[PanelTable]]("tables"), load)
 
     async def participants(self) -> list[Participant]:
         async def load() -> list[Participant]:
@@ -95,42 +124,43 @@ class PanelView:
             )
             return list(rows)
 
-        return await self.once("participants", load)
+        return await self.once(PARTICIPANTS, load)
 
     async def joined_count(self) -> int:
         async def load() -> int:
-            if "participants" in self.memo:
-                return len(self.memo["participants"])
+            people = self.loaded(PARTICIPANTS)
+            if people is not None:
+                return len(people)
             count = await self.session.scalar(
                 select(func.count()).where(Participant.panel_id == self.panel_id)
             )
             return int(count or 0)
 
-        return await self.once("joined_count", load)
+        return await self.once(Memo[int]("joined_count"), load)
 
     async def seated(self) -> Counter[int]:
         """People per table; counted by the database unless the rows are loaded anyway,
         because the live tally asks for it several times a second with hundreds seated."""
 
         async def load() -> Counter[int]:
-            if "participants" in self.memo:
-                people = self.memo["participants"]
+            people = self.loaded(PARTICIPANTS)
+            if people is not None:
                 return Counter(p.table_id for p in people if p.table_id is not None)
             rows = await self.session.execute(
                 select(Participant.table_id, func.count())
                 .where(Participant.panel_id == self.panel_id, Participant.table_id.is_not(None))
                 .group_by(Participant.table_id)
             )
-            return Counter({table: int(count) for table, count in rows.all()})
+            return Counter({table: int(count) for table, count in rows.all() if table is not None})
 
-        return await self.once("seated", load)
+        return await self.once(Memo[Counter[int]]("seated"), load)
 
     async def participant(self, participant_id: int) -> Participant | None:
         async def load() -> Participant | None:
             row = await self.session.get(Participant, participant_id)
             return row if row is not None and row.panel_id == self.panel_id else None
 
-        return await self.once(f"participant:{participant_id}", load)
+        return await self.once(Memo[Participant | None]("participant", participant_id), load)
 
     async def table(self, table_id: int | None) -> PanelTable | None:
         return next((t for t in await self.tables() if t.id == table_id), None)

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from facilitation.ballots import Result, ballot_from_dict, result_from_dict, tally
-from facilitation.votes import VoteSettings, proposal_of
+from facilitation.casting import option_labels, stored_vote
+from facilitation.votes import VoteSettings
 from server.db.models import Ballot, BallotReceipt, VoteResult
 from server.db.models import Step as StepRow
 from server.live.deliberation_view import deliberation
-from server.live.view import PanelView
+from server.live.view import Memo, PanelView
 
 
 @dataclass(frozen=True)
@@ -36,17 +37,10 @@ class VoteView:
 
     @staticmethod
     def settings(step: StepRow) -> VoteSettings | None:
-        stored = step.settings.get("vote")
-        return VoteSettings.from_dict(stored) if stored else None
+        return stored_vote(step.settings)
 
     async def labels(self, vote: VoteSettings) -> dict[str, str]:
-        titles = await deliberation(self.view).proposal_titles()
-        out = dict(vote.labels)
-        for option in vote.options:
-            proposal = proposal_of(option)
-            if proposal is not None:
-                out[option] = titles.get(proposal, "?")
-        return out
+        return option_labels(vote, await deliberation(self.view).proposal_titles())
 
     async def contents(self, step_id: int) -> list[tuple[dict[str, object], str, int | None]]:
         async def load() -> list[tuple[dict[str, object], str, int | None]]:
@@ -57,7 +51,9 @@ class VoteView:
             )
             return [(dict(content), source, table) for content, source, table in rows.all()]
 
-        return await self.view.once(f"ballots:{step_id}", load)
+        return await self.view.once(
+            Memo[list[tuple[dict[str, object], str, int | None]]]("ballots", step_id), load
+        )
 
     async def tally(self, step: StepRow, vote: VoteSettings) -> Result:
         frozen = await self.frozen(step.id)
@@ -70,7 +66,7 @@ class VoteView:
         async def load() -> VoteResult | None:
             return await self.view.session.get(VoteResult, step_id)
 
-        return await self.view.once(f"frozen:{step_id}", load)
+        return await self.view.once(Memo[VoteResult | None]("frozen", step_id), load)
 
     async def turnout(self, step: StepRow, vote: VoteSettings) -> Turnout:
         tables = await self.view.tables()
@@ -124,9 +120,5 @@ class VoteView:
 
 
 def votes(view: PanelView) -> VoteView:
-    existing = view.memo.get("votes")
-    if existing is None:
-        existing = VoteView(view)
-        view.memo["votes"] = existing
-    assert isinstance(existing, VoteView)
-    return existing
+    """The vote reader of this render pass (one per view, so its cache is shared)."""
+    return view.kept(Memo[VoteView]("votes"), lambda: VoteView(view))

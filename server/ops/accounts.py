@@ -11,8 +11,8 @@ from sqlalchemy import select
 from facilitation.errors import N_, Refused
 from server.db.models import Account
 from server.db.types import utcnow
-from server.ops.events import SYSTEM, Actor, record_global
-from server.services import Services
+from server.ops.events import SYSTEM, Actor
+from server.ops.unit import Units
 
 ROLES = ("organiser", "facilitator")
 PASSWORD_MIN = 10
@@ -30,7 +30,7 @@ def normalise_email(email: str) -> str:
 
 
 async def create_account(
-    services: Services,
+    units: Units,
     email: str,
     name: str,
     password: str,
@@ -42,8 +42,8 @@ async def create_account(
         raise Refused(N_("The role must be organiser or facilitator."))
     if len(password) < PASSWORD_MIN:
         raise Refused(N_("A password needs at least %(min)s characters."), min=PASSWORD_MIN)
-    async with services.db.writing() as session:
-        if await session.scalar(select(Account.id).where(Account.email == address)):
+    async with units.begin() as unit:
+        if await unit.session.scalar(select(Account.id).where(Account.email == address)):
             raise Refused(
                 N_("An account with the e-mail address %(email)s already exists."), email=address
             )
@@ -55,15 +55,15 @@ async def create_account(
             password_hash=password_hash,
             created_at=utcnow(),
         )
-        session.add(account)
-        await session.flush()
-        await record_global(session, actor, "account.create", {"account": account.id, "role": role})
+        unit.session.add(account)
+        await unit.session.flush()
+        await unit.record_global(actor, "account.create", {"account": account.id, "role": role})
     return account
 
 
-async def authenticate(services: Services, email: str, password: str) -> Account | None:
+async def authenticate(units: Units, email: str, password: str) -> Account | None:
     address = email.strip().lower()
-    async with services.db.reading() as session:
+    async with units.reading() as session:
         account = await session.scalar(select(Account).where(Account.email == address))
     # argon2 is deliberately slow: keep it off the event loop.
     if account is None or not account.active:
@@ -72,8 +72,8 @@ async def authenticate(services: Services, email: str, password: str) -> Account
     if not await asyncio.to_thread(_verify, account.password_hash, password):
         return None
     if _hasher.check_needs_rehash(account.password_hash):
-        async with services.db.writing() as session:
-            stored = await session.get(Account, account.id)
+        async with units.begin() as unit:
+            stored = await unit.session.get(Account, account.id)
             if stored is not None:
                 stored.password_hash = await asyncio.to_thread(_hasher.hash, password)
     return account
@@ -81,21 +81,21 @@ async def authenticate(services: Services, email: str, password: str) -> Account
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return bool(_hasher.verify(password_hash, password))
     except (VerificationError, InvalidHashError):
         return False
 
 
-async def set_password(services: Services, email: str, password: str) -> Account | None:
+async def set_password(units: Units, email: str, password: str) -> Account | None:
     """Give an existing account a new password; None when there is no such account."""
     if len(password) < PASSWORD_MIN:
         raise Refused(N_("A password needs at least %(min)s characters."), min=PASSWORD_MIN)
     password_hash = await asyncio.to_thread(_hasher.hash, password)
-    async with services.db.writing() as session:
-        account = await session.scalar(
+    async with units.begin() as unit:
+        account = await unit.session.scalar(
             select(Account).where(Account.email == normalise_email(email))
         )
         if account is not None:
             account.password_hash = password_hash
-            await record_global(session, SYSTEM, "account.password", {"account": account.id})
+            await unit.record_global(SYSTEM, "account.password", {"account": account.id})
     return account

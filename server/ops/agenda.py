@@ -2,39 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from facilitation import agenda as rules
 from facilitation.agenda import Agenda, PanelStatus
+from server.db.rows import agenda_of, steps_of
 from server.live import audiences as aud
-from server.ops.common import agenda_of, lock_panel, steps_of
-from server.ops.events import Actor, record
-from server.services import Services
+from server.ops.events import Actor
+from server.ops.unit import Units
 
-ACTIONS: dict[str, Callable[[Agenda], Agenda]] = {
-    "open": rules.open_panel,
-    "start": rules.start,
-    "advance": rules.advance,
-    "back": rules.back,
-    "close": rules.close,
-    "reopen": rules.reopen,
-}
 EVERYONE = (aud.PHONES, aud.FACILITATORS, aud.DISPLAY)
 
 
 async def transition(
-    services: Services, panel_id: int, actor: Actor, action: str, index: int | None = None
+    units: Units, panel_id: int, actor: Actor, action: str, index: int | None = None
 ) -> None:
     """Apply one agenda transition; a refused one raises and changes nothing."""
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
-        steps = await steps_of(session, panel_id)
+    async with units.panel(panel_id) as unit:
+        panel = unit.panel
+        steps = await steps_of(unit.session, panel_id)
         before = agenda_of(panel, steps)
-        after = (
-            rules.go_to(before, index)
-            if action == "go_to" and index is not None
-            else ACTIONS[action](before)
-        )
+        after = rules.transition(before, action, index)
         panel.status = after.status.value
         step = steps[after.current] if after.current is not None else None
         panel.current_step_id = step.id if step else None
@@ -44,16 +30,13 @@ async def transition(
             # (the step's own duration is offered as the default).
             panel.timer_ends_at = None
             panel.timer_remaining = None
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             f"agenda.{action}",
             {"from": _describe(before), "to": _describe(after), "step": step.id if step else None},
             topics=("agenda", "timer"),
             audiences=EVERYONE,
         )
-    await services.announce(change)
 
 
 def _describe(agenda: Agenda) -> str:

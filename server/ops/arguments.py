@@ -22,30 +22,18 @@ from facilitation.deliberation.states import (
     parse_moderation_mode,
 )
 from facilitation.errors import N_, Refused
-from server.db.models import ArgumentRow, Panel, Participant, StatementVote
+from server.db.models import ArgumentRow, Participant, StatementVote
 from server.db.models import Step as StepRow
+from server.db.records import argument_of, step_of, store_argument
 from server.db.types import utcnow
 from server.db.upsert import upsert
 from server.live import audiences as aud
-from server.live.change import Change
-from server.ops.common import lock_panel, row_in_panel
-from server.ops.events import Actor, record
-from server.ops.idempotency import once
-from server.ops.records import argument_of, step_of, store_argument
-from server.services import Services
+from server.ops.common import open_step, row_in_panel
+from server.ops.events import Actor
+from server.ops.unit import Unit, Units
 
 TOPIC = "arguments"
 EVERYONE = (aud.FACILITATORS, aud.DISPLAY, aud.PHONES)
-
-
-async def open_step(session: AsyncSession, panel: Panel) -> StepRow:
-    """The step open right now; arguments and questions only go to the open step."""
-    if panel.status != "running" or panel.current_step_id is None:
-        raise Refused(N_("Nothing is open for answers right now. Wait for the facilitator."))
-    step = await session.get(StepRow, panel.current_step_id)
-    if step is None:
-        raise Refused(N_("Nothing is open for answers right now. Wait for the facilitator."))
-    return step
 
 
 async def seated(session: AsyncSession, panel_id: int, participant_id: int) -> Participant:
@@ -65,14 +53,15 @@ def audiences_for(argument: Argument, *, public: bool) -> tuple[str, ...]:
 
 
 async def submit(
-    services: Services,
+    units: Units,
     panel_id: int,
     participant_id: int,
     fields: dict[str, str],
     key: str | None,
 ) -> dict[str, Any]:
-    async def work(session: AsyncSession) -> tuple[dict[str, Any], list[Change]]:
-        panel = await lock_panel(session, panel_id)
+    async def work(unit: Unit) -> dict[str, Any]:
+        session = unit.session
+        panel = unit.panel
         person = await seated(session, panel_id, participant_id)
         step = await open_step(session, panel)
         rules = discussion_rules(step_of(step))
@@ -103,18 +92,16 @@ async def submit(
         session.add(row)
         await session.flush()
         argument = argument_of(row)
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             Actor.participant(person.id),
             "argument.submit",
             {"argument": row.id, "table": new.table_id, "state": new.state.value},
             topics=(TOPIC,),
             audiences=audiences_for(argument, public=new.state is ArgumentState.APPROVED),
         )
-        return {"argument": row.id, "state": new.state.value}, [change]
+        return {"argument": row.id, "state": new.state.value}
 
-    return await once(services, f"argument:{participant_id}", key, work)
+    return await units.once(panel_id, f"argument:{participant_id}", key, work)
 
 
 async def _sent_so_far(
@@ -159,7 +146,7 @@ async def _has_votes(session: AsyncSession, argument_id: int) -> bool:
 
 
 async def author_change(
-    services: Services,
+    units: Units,
     panel_id: int,
     participant_id: int,
     argument_id: int,
@@ -167,31 +154,27 @@ async def author_change(
     text: str = "",
 ) -> None:
     """The author edits or withdraws their own argument until a facilitator acts on it."""
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
-        row = await _load(session, panel_id, argument_id)
+    async with units.panel(panel_id) as unit:
+        row = await _load(unit.session, panel_id, argument_id)
         before = argument_of(row)
         if action == "withdraw":
             after = moderation.withdraw(before, participant_id)
         else:
             after = moderation.edit_by_author(
-                before, participant_id, text, has_votes=await _has_votes(session, row.id)
+                before, participant_id, text, has_votes=await _has_votes(unit.session, row.id)
             )
         store_argument(row, after)
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             Actor.participant(participant_id),
             f"argument.{action}",
             {"argument": row.id, "before": before.text, "after": after.text},
             topics=(TOPIC,),
             audiences=audiences_for(after, public=before.state is ArgumentState.APPROVED),
         )
-    await services.announce(change)
 
 
 async def moderate(
-    services: Services,
+    units: Units,
     panel_id: int,
     actor: Actor,
     argument_id: int,
@@ -202,9 +185,8 @@ async def moderate(
     text: str = "",
 ) -> None:
     """approve, hide (with a reason), restore or edit; the original stays in the audit log."""
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
-        row = await _load(session, panel_id, argument_id)
+    async with units.panel(panel_id) as unit:
+        row = await _load(unit.session, panel_id, argument_id)
         before = argument_of(row)
         if action == "approve":
             after = moderation.approve(before)
@@ -226,26 +208,22 @@ async def moderate(
             data.update(original=before.text, edited=after.text)
         if action == "hide":
             data.update(reason=after.hidden_reason, note=after.hidden_note)
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             f"argument.{action}",
             data,
             topics=(TOPIC,),
             audiences=(*EVERYONE, aud.table(row.table_id), aud.participant(row.author_id)),
         )
-    await services.announce(change)
 
 
 async def merge(
-    services: Services, panel_id: int, actor: Actor, target_id: int, duplicate_ids: list[int]
+    units: Units, panel_id: int, actor: Actor, target_id: int, duplicate_ids: list[int]
 ) -> None:
     """Fold duplicates into one; every original text and table stays in the audit log."""
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
-        target_row = await _load(session, panel_id, target_id)
-        rows = [await _load(session, panel_id, i) for i in duplicate_ids]
+    async with units.panel(panel_id) as unit:
+        target_row = await _load(unit.session, panel_id, target_id)
+        rows = [await _load(unit.session, panel_id, i) for i in duplicate_ids]
         if any(r.step_id != target_row.step_id for r in rows):
             raise Refused(N_("Only arguments from the same discussion can be merged."))
         result = moderation.merge(argument_of(target_row), [argument_of(r) for r in rows])
@@ -255,9 +233,7 @@ async def merge(
         extra = tuple(
             a for r in rows for a in (aud.table(r.table_id), aud.participant(r.author_id))
         )
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "argument.merge",
             {
@@ -267,22 +243,21 @@ async def merge(
             topics=(TOPIC,),
             audiences=(*EVERYONE, aud.table(target_row.table_id), *extra),
         )
-    await services.announce(change)
 
 
 async def statement_vote(
-    services: Services, panel_id: int, participant_id: int, argument_id: int, choice: str
+    units: Units, panel_id: int, participant_id: int, argument_id: int, choice: str
 ) -> str:
     """Agree / disagree / pass, once per participant per argument, changeable."""
-    async with services.db.writing() as session:
-        person = await seated(session, panel_id, participant_id)
-        row = await _load(session, panel_id, argument_id)
-        step = await session.get(StepRow, row.step_id)
+    async with units.panel(panel_id, lock=False) as unit:
+        person = await seated(unit.session, panel_id, participant_id)
+        row = await _load(unit.session, panel_id, argument_id)
+        step = await unit.session.get(StepRow, row.step_id)
         if step is None or not step.settings.get("statement_votes"):
             raise Refused(N_("Voting on statements is not open in this discussion."))
         vote = check_statement_vote(argument_of(row), person.table_id, choice)
         await upsert(
-            session,
+            unit.session,
             StatementVote,
             {
                 "argument_id": row.id,
@@ -293,14 +268,11 @@ async def statement_vote(
             conflict=("argument_id", "participant_id"),
             update=("choice", "updated_at"),
         )
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             Actor.participant(person.id),
             "statement.vote",
             {"argument": row.id, "choice": vote.value},
             topics=("statement_counts",),
             audiences=(aud.FACILITATORS, aud.DISPLAY, aud.participant(person.id)),
         )
-    await services.announce(change)
     return vote.value

@@ -23,18 +23,11 @@ from server.db.models_recruitment import (
     ArmSplit,
     Recruit,
 )
+from server.db.rows import recruitment_of, recruits_of
 from server.db.types import utcnow
-from server.ops.common import lock_panel
-from server.ops.events import Actor, record
-from server.ops.recruitment import (
-    AUDIENCES,
-    TOPICS,
-    recruitment_of,
-    recruits_of,
-    refuse_while_drawing,
-    whole_number,
-)
-from server.services import Services
+from server.ops.events import Actor
+from server.ops.recruitment import AUDIENCES, TOPICS, refuse_while_drawing, whole_number
+from server.ops.unit import Units
 
 
 def difference_json(row: Difference) -> dict[str, Any]:
@@ -49,7 +42,7 @@ def difference_json(row: Difference) -> dict[str, Any]:
 
 
 async def split(
-    services: Services,
+    units: Units,
     panel_id: int,
     actor: Actor,
     strata: Sequence[str],
@@ -82,13 +75,12 @@ async def split(
         if seed_text.strip()
         else secrets.randbelow(2**63 - 1) + 1
     )
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
-        await refuse_while_drawing(session, panel_id)
-        recruitment = await recruitment_of(session, panel_id)
+    async with units.panel(panel_id) as unit:
+        await refuse_while_drawing(unit.session, panel_id)
+        recruitment = await recruitment_of(unit.session, panel_id)
         if recruitment is None:
             raise Refused(N_("Upload the targets and the pool first."))
-        if await session.scalar(select(Invite.id).where(Invite.panel_id == panel_id).limit(1)):
+        if await unit.session.scalar(select(Invite.id).where(Invite.panel_id == panel_id).limit(1)):
             raise Refused(
                 N_("Invite codes have been issued, so the groups can no longer be split again.")
             )
@@ -96,7 +88,7 @@ async def split(
         chosen = [f for f in features if f in strata]
         if not chosen:
             raise Refused(N_("Choose at least one feature to keep the groups alike on."))
-        recruits = await recruits_of(session, panel_id)
+        recruits = await recruits_of(unit.session, panel_id)
         if scope == "panel":
             people = [r for r in recruits if Status(r.status) in HOLDS_A_SEAT]
             if not people:
@@ -121,7 +113,9 @@ async def split(
             control_share=Fraction(percent, 100),
         )
         controls = set(result.control)
-        await session.execute(update(Recruit).where(Recruit.panel_id == panel_id).values(arm=None))
+        await unit.session.execute(
+            update(Recruit).where(Recruit.panel_id == panel_id).values(arm=None)
+        )
         for recruit in people:
             recruit.arm = (Arm.CONTROL if str(recruit.id) in controls else Arm.PARTICIPANT).value
             if scope == "pool":
@@ -141,10 +135,8 @@ async def split(
             created_at=utcnow(),
             created_by=actor.id,
         )
-        session.add(row)
-        change = await record(
-            session,
-            panel_id,
+        unit.session.add(row)
+        await unit.record(
             actor,
             "recruitment.split",
             {
@@ -157,7 +149,6 @@ async def split(
             topics=TOPICS,
             audiences=AUDIENCES,
         )
-    await services.announce(change)
     return row
 
 

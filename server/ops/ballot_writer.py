@@ -16,22 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import exists, select, tuple_
+from sqlalchemy import Table, exists, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.ballots import Ballot, Raw, validate
+from facilitation.casting import checked_cast, option_labels
 from facilitation.errors import N_, Refused
-from facilitation.votes import VoteSettings, proposal_of
-from server.db.engine import Database
+from facilitation.votes import VoteSettings
 from server.db.models import (
     Ballot as BallotRow,
 )
@@ -47,12 +45,14 @@ from server.db.models import Step as StepRow
 from server.db.types import utcnow
 from server.db.upsert import upsert_many
 from server.live import audiences as aud
-from server.live.change import Change
-from server.ops.events import Actor, record_batch
+from server.ops.events import Actor
+from server.ops.unit import Units
 
 log = logging.getLogger(__name__)
 
 BATCH_MAX = 500
+# The keys' table itself: a Core insert of many rows skips the ORM's bookkeeping.
+_KEYS = cast(Table, IdempotencyKey.__table__)
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,8 @@ class _Checked:
 
 
 class BallotWriter:
-    def __init__(self, db: Database, announce: Callable[..., Awaitable[None]]) -> None:
-        self._db = db
-        self._announce = announce
+    def __init__(self, units: Units) -> None:
+        self._units = units
         self._queue: list[BallotRequest] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -123,7 +122,7 @@ class BallotWriter:
     async def _write_with_retry(self, batch: list[BallotRequest]) -> None:
         for attempt in (1, 2):
             try:
-                written, changes = await self._write(batch)
+                written = await self._write(batch)
                 break
             except IntegrityError:
                 # Another process stored one of these keys at the same moment: the second
@@ -135,7 +134,6 @@ class BallotWriter:
                 log.exception("writing %s ballots failed", len(batch))
                 self._fail(batch, error)
                 return
-        await self._announce(*changes)
         for item in written:
             if not item.request.done.done():
                 item.request.done.set_result(item.cast)
@@ -146,8 +144,10 @@ class BallotWriter:
             if not request.done.done():
                 request.done.set_exception(error)
 
-    async def _write(self, batch: list[BallotRequest]) -> tuple[list[_Checked], list[Change]]:
-        async with self._db.writing() as session:
+    async def _write(self, batch: list[BallotRequest]) -> list[_Checked]:
+        """Write the batch in one unit; it is announced (once per panel) when this returns."""
+        async with self._units.begin() as unit:
+            session = unit.session
             panels = sorted({r.panel_id for r in batch})
             # Closing a vote takes this lock too: no ballot slips in after the freeze.
             await session.execute(
@@ -156,27 +156,21 @@ class BallotWriter:
             checked = await self._checked(session, batch)
             todo = await self._not_replays(session, checked)
             if not todo:
-                return checked, []
+                return checked
             # Within one batch the latest ballot of a voter wins, as it would one by one.
             latest = {(c.cast.step_id, c.voter): c for c in todo}
-            await upsert_many(
+            await store_ballots(
                 session,
-                BallotRow,
                 [
-                    {
-                        "id": secrets.token_hex(16),
-                        "panel_id": c.request.panel_id,
-                        "step_id": c.cast.step_id,
-                        "voter": c.voter,
-                        "content": c.cast.ballot.to_dict(),
-                        "source": "phone",
-                        "table_id": None,
-                        "entered_by": None,
-                    }
+                    ballot_row(
+                        c.request.panel_id,
+                        c.cast.step_id,
+                        c.voter,
+                        c.cast.ballot.to_dict(),
+                        "phone",
+                    )
                     for c in latest.values()
                 ],
-                conflict=("step_id", "voter"),
-                update=("content", "source", "entered_by"),
             )
             receipts = {(c.cast.step_id, c.request.participant_id): c for c in todo}
             await upsert_many(
@@ -198,7 +192,7 @@ class BallotWriter:
             if keyed:
                 now = utcnow()
                 await session.execute(
-                    IdempotencyKey.__table__.insert(),
+                    _KEYS.insert(),
                     [
                         {
                             "scope": scope,
@@ -209,7 +203,6 @@ class BallotWriter:
                         for (scope, key), c in keyed.items()
                     ],
                 )
-            changes = []
             for panel_id in sorted({c.request.panel_id for c in todo}):
                 mine = [c for c in todo if c.request.panel_id == panel_id]
                 # The audit log says that someone voted, never what.
@@ -222,20 +215,13 @@ class BallotWriter:
                     for c in mine
                 ]
                 revealed = any(c.revealed for c in mine)
-                changes.append(
-                    await record_batch(
-                        session,
-                        panel_id,
-                        entries,
-                        topics=("tally",),
-                        audiences=(
-                            aud.FACILITATORS,
-                            aud.DISPLAY,
-                            *((aud.PHONES,) if revealed else ()),
-                        ),
-                    )
+                await unit.record_batch(
+                    entries,
+                    topics=("tally",),
+                    audiences=(aud.FACILITATORS, aud.DISPLAY, *((aud.PHONES,) if revealed else ())),
+                    panel_id=panel_id,
                 )
-            return checked, changes
+        return checked
 
     async def _checked(self, session: AsyncSession, batch: list[BallotRequest]) -> list[_Checked]:
         """Every ballot checked against the vote open now; refusals answered at once."""
@@ -284,23 +270,15 @@ class BallotWriter:
         if seat is None or seat[1] != request.panel_id:
             raise Refused(N_("You are not part of this panel."))
         _, _, table_id, status, language, step_id, kind, settings, closed = seat
-        if status != "running" or step_id is None:
-            raise Refused(N_("Nothing is open for answers right now. Wait for the facilitator."))
-        if kind != "vote":
-            raise Refused(N_("No vote is open right now."))
-        if closed:
-            raise Refused(N_("This vote has closed. The results are final."))
-        vote = vote_settings(settings)
-        if vote.scope == "table":
-            raise Refused(
-                N_("In this vote each table gives one answer, entered by its facilitator.")
-            )
+        vote = checked_cast(
+            running=status == "running" and step_id is not None,
+            kind=kind,
+            closed=closed,
+            settings=settings or {},
+            source="phone",
+        )
         ballot = validate(vote.config, vote.options, request.raw)
-        labels = dict(vote.labels)
-        for option in vote.options:
-            proposal = proposal_of(option)
-            if proposal is not None:
-                labels[option] = titles.get(proposal, "?")
+        labels = option_labels(vote, titles)
         return _Checked(
             request,
             Cast(step_id, ballot, vote, labels, language),
@@ -332,14 +310,35 @@ class BallotWriter:
         return todo
 
 
-def vote_settings(settings: dict[str, Any]) -> VoteSettings:
-    """A step's vote settings, parsed once per distinct setting (every ballot reads them)."""
-    stored = settings.get("vote")
-    if not stored:
-        raise Refused(N_("This vote is not set up yet. Ask the organiser to choose the options."))
-    return _parsed(json.dumps(stored, sort_keys=True))
+def ballot_row(
+    panel_id: int,
+    step_id: int,
+    voter: str,
+    content: dict[str, Any],
+    source: str,
+    *,
+    table_id: int | None = None,
+    entered_by: int | None = None,
+) -> dict[str, Any]:
+    """A ballot as stored: under its voter key, with a random id and no timestamp."""
+    return {
+        "id": secrets.token_hex(16),
+        "panel_id": panel_id,
+        "step_id": step_id,
+        "voter": voter,
+        "content": content,
+        "source": source,
+        "table_id": table_id,
+        "entered_by": entered_by,
+    }
 
 
-@lru_cache(maxsize=256)
-def _parsed(stored: str) -> VoteSettings:
-    return VoteSettings.from_dict(json.loads(stored))
+async def store_ballots(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Write ballots; a voter's new ballot replaces their earlier one in the same step."""
+    await upsert_many(
+        session,
+        BallotRow,
+        rows,
+        conflict=("step_id", "voter"),
+        update=("content", "source", "entered_by"),
+    )

@@ -1,19 +1,17 @@
-"""Helpers shared by the operations: locking a panel, reading its agenda, finding its rows."""
+"""Helpers shared by the commands: locking a panel, finding a row of it, refusing a closed one."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from facilitation.agenda import Agenda, PanelStatus
+from facilitation.agenda import PanelStatus
 from facilitation.errors import N_, Refused
-from server.db.models import Panel, Step
-
-
-class NotFound(LookupError):
-    """No such panel (or not one the caller may know about)."""
+from server.db.models import Panel
+from server.db.models import Step as StepRow
+from server.db.rows import NotFound
 
 
 async def lock_panel(session: AsyncSession, panel_id: int) -> Panel:
@@ -40,30 +38,22 @@ async def row_in_panel(
     Ids come from page addresses and forms, so an id of another panel is treated like
     one that does not exist.
     """
-    row: Any = await session.get(model, row_id)
-    if row is None or row.panel_id != panel_id:
+    row = await session.get(model, row_id)
+    if row is None or getattr(row, "panel_id", None) != panel_id:
         raise Refused(refusal)
     return row
-
-
-async def steps_of(session: AsyncSession, panel_id: int) -> list[Step]:
-    rows = await session.scalars(
-        select(Step).where(Step.panel_id == panel_id).order_by(Step.position, Step.id)
-    )
-    return list(rows)
-
-
-def agenda_of(panel: Panel, steps: list[Step]) -> Agenda:
-    ids = [step.id for step in steps]
-    current = ids.index(panel.current_step_id) if panel.current_step_id in ids else None
-    resume = ids.index(panel.resume_step_id) if panel.resume_step_id in ids else None
-    status = PanelStatus(panel.status)
-    if status is PanelStatus.RUNNING and current is None:
-        # The open step was deleted under us: treat the panel as waiting in the lobby.
-        status = PanelStatus.LOBBY
-    return Agenda(status=status, step_count=len(steps), current=current, resume_at=resume)
 
 
 def require_not_closed(panel: Panel) -> None:
     if panel.status == PanelStatus.CLOSED:
         raise Refused(N_("This panel is closed. Reopen it to make changes."))
+
+
+async def open_step(session: AsyncSession, panel: Panel) -> StepRow:
+    """The step open right now; arguments and questions only go to the open step."""
+    if panel.status != "running" or panel.current_step_id is None:
+        raise Refused(N_("Nothing is open for answers right now. Wait for the facilitator."))
+    step = await session.get(StepRow, panel.current_step_id)
+    if step is None:
+        raise Refused(N_("Nothing is open for answers right now. Wait for the facilitator."))
+    return step

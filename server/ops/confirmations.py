@@ -20,11 +20,12 @@ from server.db.models import Invite, Participant, SurveyAnswer
 from server.db.models_recruitment import (
     Recruit,
 )
+from server.db.rows import recruitment_of
 from server.db.types import utcnow
-from server.ops.common import lock_panel, row_in_panel
-from server.ops.events import Actor, record
-from server.ops.recruitment import AUDIENCES, TOPICS, recruitment_of, refuse_while_drawing
-from server.services import Services
+from server.ops.common import row_in_panel
+from server.ops.events import Actor
+from server.ops.recruitment import AUDIENCES, TOPICS, refuse_while_drawing
+from server.ops.unit import Units
 
 
 async def _holding(session: AsyncSession, panel_id: int) -> int:
@@ -48,7 +49,7 @@ async def _invite_is_used(session: AsyncSession, invite: Invite) -> bool:
 
 
 async def change_status(
-    services: Services, panel_id: int, actor: Actor, recruit_id: int, wanted_text: str
+    units: Units, panel_id: int, actor: Actor, recruit_id: int, wanted_text: str
 ) -> Recruit:
     """Selected → confirmed / withdrawn (and back, to undo a mistake).
 
@@ -56,38 +57,34 @@ async def change_status(
     (their answers are kept, linked to the code).
     """
     wanted = parse_status(wanted_text)
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
+    async with units.panel(panel_id) as unit:
         recruit = await row_in_panel(
-            session, Recruit, recruit_id, panel_id, N_("There is no such person in this pool.")
+            unit.session, Recruit, recruit_id, panel_id, N_("There is no such person in this pool.")
         )
-        recruitment = await recruitment_of(session, panel_id)
+        recruitment = await recruitment_of(unit.session, panel_id)
         assert recruitment is not None
         current = Status(recruit.status)
-        free = recruitment.panel_size - await _holding(session, panel_id)
+        free = recruitment.panel_size - await _holding(unit.session, panel_id)
         check_status_change(current, wanted, free_seats=free)
         seat_changes = (current in HOLDS_A_SEAT) != (wanted in HOLDS_A_SEAT)
         if seat_changes:
-            await refuse_while_drawing(session, panel_id)
+            await refuse_while_drawing(unit.session, panel_id)
             recruitment.version += 1
         revoked = False
         if wanted == Status.WITHDRAWN:
-            for invite in await session.scalars(
+            for invite in await unit.session.scalars(
                 select(Invite).where(Invite.panel_id == panel_id, Invite.recruit_id == recruit.id)
             ):
-                if not await _invite_is_used(session, invite):
-                    await session.delete(invite)
+                if not await _invite_is_used(unit.session, invite):
+                    await unit.session.delete(invite)
                     revoked = True
         recruit.status = wanted.value
         recruit.status_at = utcnow()
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "recruitment.status",
             {"recruit": recruit.id, "from": current.value, "to": wanted.value, "revoked": revoked},
             topics=TOPICS,
             audiences=AUDIENCES,
         )
-    await services.announce(change)
     return recruit

@@ -11,9 +11,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from server.db.models import Step
-from server.ops import panels, proposals, surveys
+from server.ops import proposals, surveys
+from server.ops import steps as agenda_steps
 from server.ops.events import Actor
-from server.services import Services
+from server.ops.unit import Units
 
 PROPOSALS = (
     ("Bilfritt sentrum innen 2030", "Privatbiler stenges ute fra Bryggen til Nygårdsparken."),
@@ -50,24 +51,24 @@ QUESTIONS = (
 )
 
 
-async def seed(services: Services, panel_id: int, actor: Actor) -> None:
-    async with services.db.reading() as session:
+async def seed(units: Units, panel_id: int, actor: Actor) -> None:
+    async with units.reading() as session:
         steps = list(
             await session.scalars(
                 select(Step).where(Step.panel_id == panel_id).order_by(Step.position)
             )
         )
-    ids = [await proposals.add(services, panel_id, actor, t, d) for t, d in PROPOSALS]
+    ids = [await proposals.add(units, panel_id, actor, t, d) for t, d in PROPOSALS]
     chosen = [str(i) for i in ids]
     for step in steps:
         if step.kind in ("discussion", "questions"):
             values = {"statement_votes": "on", "question_upvotes": "on"}
-            await panels.edit_step_settings(services, panel_id, actor, step.id, chosen, values)
+            await agenda_steps.edit_step_settings(units, panel_id, actor, step.id, chosen, values)
         elif step.kind == "vote":
             values = {"method": "dots", "budget": "5", "max_per_option": "3", "results": "reveal"}
-            await panels.edit_step_settings(services, panel_id, actor, step.id, chosen, values)
+            await agenda_steps.edit_step_settings(units, panel_id, actor, step.id, chosen, values)
     before, after = [step for step in steps if step.kind == "survey"][:2]
     for question in QUESTIONS:
-        await surveys.save_item(services, panel_id, actor, before.id, question, None)
-    await surveys.set_survey(services, panel_id, actor, before.id, "T1", at_home=True)
-    await surveys.repeat_items(services, panel_id, actor, after.id, [q["key"] for q in QUESTIONS])
+        await surveys.save_item(units, panel_id, actor, before.id, question, None)
+    await surveys.set_survey(units, panel_id, actor, before.id, "T1", at_home=True)
+    await surveys.repeat_items(units, panel_id, actor, after.id, [q["key"] for q in QUESTIONS])

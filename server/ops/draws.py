@@ -11,6 +11,10 @@ and only if nothing it depended on changed meanwhile; a test draw changes nobody
 A job whose server stopped cannot finish. It is marked `interrupted` when the
 server stops, and (in case the server crashed) on the next start or when a page sees
 that its heartbeat went stale.
+
+Why one module of this size: the job's life (start, heartbeat, cancel, fail,
+finish, interrupted) is one state machine over one row; every step checks the
+same states, and reading them in one place shows that none is missed.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import socket
 from dataclasses import asdict
 from datetime import timedelta
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,13 +39,12 @@ from facilitation.recruitment.canonical import (
     sorted_targets,
 )
 from facilitation.recruitment.draw import (
-    SEED_MAX,
     DrawCancelled,
     DrawProgress,
     DrawRequest,
     DrawResult,
     MaximinEffort,
-    new_seed,
+    seed_from_text,
 )
 from facilitation.recruitment.lifecycle import (
     HOLDS_A_SEAT,
@@ -52,25 +55,30 @@ from facilitation.recruitment.lifecycle import (
 )
 from facilitation.recruitment.worker import Failed
 from server.db.models_recruitment import Draw
+from server.db.rows import recruitment_of, recruits_of, registrant_of, targets_of
 from server.db.types import utcnow
-from server.live.change import Change
 from server.ops.arms import latest_split
-from server.ops.common import lock_panel, row_in_panel
-from server.ops.events import SYSTEM, Actor, record
-from server.ops.recruitment import (
-    AUDIENCES,
-    TOPICS,
-    problem_json,
-    recruitment_of,
-    recruits_of,
-    registrant_of,
-    running_draw,
-    targets_of,
-    whole_number,
-)
-from server.services import Services
+from server.ops.common import row_in_panel
+from server.ops.events import SYSTEM, Actor
+from server.ops.recruitment import AUDIENCES, TOPICS, problem_json, running_draw
+from server.ops.unit import Units
 
 log = logging.getLogger(__name__)
+
+
+class Runner(Protocol):
+    """Where draws run: this server process's worker processes (`server.draw_runner`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def local(self) -> frozenset[int]: ...
+
+    async def launch(self, draw_id: int, request: DrawRequest) -> None: ...
+
+    def request_stop(self, draw_id: int) -> None: ...
+
 
 STALE_AFTER = timedelta(seconds=30)
 """A running job whose heartbeat is older than this has lost its server."""
@@ -105,28 +113,24 @@ def result_json(result: DrawResult) -> dict[str, Any]:
 
 
 async def start_draw(
-    services: Services, panel_id: int, actor: Actor, algorithm: str, seed_text: str, test: bool
+    units: Units,
+    runner: Runner,
+    panel_id: int,
+    actor: Actor,
+    algorithm: str,
+    seed_text: str,
+    test: bool,
 ) -> int:
     """Write the job and start its worker; returns the draw's id at once."""
     if algorithm not in available_algorithms():
         raise Refused(N_("The %(algorithm)s algorithm is not available here."), algorithm=algorithm)
-    seed = (
-        whole_number(
-            seed_text,
-            low=1,
-            high=SEED_MAX,
-            message=N_("The seed must be a whole number from %(low)s to %(high)s."),
-        )
-        if seed_text.strip()
-        else new_seed()
-    )
+    seed = seed_from_text(seed_text)
     effort = MaximinEffort()
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
-        if await running_draw(session, panel_id) is not None:
+    async with units.panel(panel_id) as unit:
+        if await running_draw(unit.session, panel_id) is not None:
             raise Refused(N_("A draw is already running. Wait for it or stop it first."))
-        recruitment = await recruitment_of(session, panel_id)
-        recruits = await recruits_of(session, panel_id)
+        recruitment = await recruitment_of(unit.session, panel_id)
+        recruits = await recruits_of(unit.session, panel_id)
         if recruitment is None or not recruits:
             raise Refused(N_("Upload the targets and the pool before drawing."))
         targets = targets_of(recruitment)
@@ -145,7 +149,7 @@ async def start_draw(
             tuple(pool),
             recruitment.panel_size,
             seed,
-            algorithm,  # type: ignore[arg-type]
+            algorithm,
             tuple(confirmed),
             effort,
         )
@@ -171,17 +175,15 @@ async def start_draw(
             inputs=canonical.decode("utf-8"),
             pool_version=recruitment.version,
             phase="starting",
-            runner=services.draws.name,
+            runner=runner.name,
             heartbeat_at=utcnow(),
             created_at=utcnow(),
             created_by=actor.id,
         )
-        session.add(draw)
-        await session.flush()
+        unit.session.add(draw)
+        await unit.session.flush()
         draw_id = draw.id
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "recruitment.draw_start",
             {
@@ -193,44 +195,39 @@ async def start_draw(
                 "inputs_digest": draw.inputs_digest,
             },
         )
-    await services.announce(change)
     try:
-        await services.draws.launch(draw_id, request)
+        await runner.launch(draw_id, request)
     except Exception:
         log.exception("draw %s: the worker process did not start", draw_id)
-        await end(services, draw_id, "failed", CRASHED)
+        await end(units, draw_id, "failed", CRASHED)
     return draw_id
 
 
-async def cancel(services: Services, panel_id: int, actor: Actor, draw_id: int) -> None:
+async def cancel(units: Units, runner: Runner, panel_id: int, actor: Actor, draw_id: int) -> None:
     """Ask the draw to stop; the worker stops between two solver steps."""
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
+    async with units.panel(panel_id) as unit:
         draw = await row_in_panel(
-            session, Draw, draw_id, panel_id, N_("There is no such draw in this panel.")
+            unit.session, Draw, draw_id, panel_id, N_("There is no such draw in this panel.")
         )
         if draw.state != ACTIVE:
             raise Refused(N_("This draw is not running."))
         draw.cancel_requested = True
-        orphaned = _orphaned(draw, services.draws.name, services.draws.local)
+        orphaned = _orphaned(draw, runner.name, runner.local)
         if orphaned:
             _end_row(draw, "cancelled", DrawCancelled().message)
-        change = await record(
-            session, panel_id, actor, "recruitment.draw_cancel", {"draw": draw_id}
-        )
-    await services.announce(change)
-    services.draws.request_stop(draw_id)
+        await unit.record(actor, "recruitment.draw_cancel", {"draw": draw_id})
+    runner.request_stop(draw_id)
 
 
 # -- what the runner reports --------------------------------------------------------
 
 
 async def heartbeat(
-    services: Services, draw_id: int, progress: DrawProgress | None
+    units: Units, runner: Runner, draw_id: int, progress: DrawProgress | None
 ) -> tuple[str, bool]:
     """Note the progress and that the job's server is alive; returns (state, cancel asked)."""
-    async with services.db.writing() as session:
-        draw = await session.get(Draw, draw_id)
+    async with units.begin() as unit:
+        draw = await unit.session.get(Draw, draw_id)
         if draw is None:
             return "gone", True
         if draw.state == ACTIVE:
@@ -239,7 +236,7 @@ async def heartbeat(
                 draw.done = progress.done
                 draw.total = progress.total
             draw.heartbeat_at = utcnow()
-            draw.runner = services.draws.name
+            draw.runner = runner.name
         return draw.state, draw.cancel_requested
 
 
@@ -256,7 +253,7 @@ def _end_row(
 
 
 async def end(
-    services: Services,
+    units: Units,
     draw_id: int,
     state: str,
     message: str,
@@ -264,27 +261,24 @@ async def end(
     **extra: Any,
 ) -> None:
     """End a running job without a result (failed, cancelled or interrupted)."""
-    async with services.db.writing() as session:
-        draw = await session.get(Draw, draw_id)
+    async with units.begin() as unit:
+        draw = await unit.session.get(Draw, draw_id)
         if draw is None or draw.state != ACTIVE:
             return
-        await lock_panel(session, draw.panel_id)
+        await unit.lock(draw.panel_id)
         _end_row(draw, state, message, params, **extra)
-        change = await record(
-            session,
-            draw.panel_id,
+        await unit.record(
             SYSTEM,
             f"recruitment.draw_{state}",
             {"draw": draw_id},
             topics=("draw",),
         )
-    await services.announce(change)
 
 
-async def fail(services: Services, draw_id: int, failed: Failed) -> None:
+async def fail(units: Units, draw_id: int, failed: Failed) -> None:
     """The worker refused (infeasible targets, a problem with the pool) or was stopped."""
     await end(
-        services,
+        units,
         draw_id,
         "cancelled" if failed.cancelled else "failed",
         failed.message,
@@ -294,26 +288,23 @@ async def fail(services: Services, draw_id: int, failed: Failed) -> None:
     )
 
 
-async def finish(services: Services, draw_id: int, result: DrawResult) -> None:
+async def finish(units: Units, draw_id: int, result: DrawResult) -> None:
     """Store the result; for a counted draw, mark the selected people, all at once."""
-    async with services.db.writing() as session:
-        draw = await session.get(Draw, draw_id)
+    async with units.begin() as unit:
+        draw = await unit.session.get(Draw, draw_id)
         if draw is None or draw.state != ACTIVE:
             return
-        panel_id = draw.panel_id
-        await lock_panel(session, panel_id)
+        await unit.lock(draw.panel_id)
         if draw.cancel_requested:
             _end_row(draw, "cancelled", DrawCancelled().message)
-            change = await record(
-                session, panel_id, SYSTEM, "recruitment.draw_cancelled", {"draw": draw_id}
-            )
+            await unit.record(SYSTEM, "recruitment.draw_cancelled", {"draw": draw_id})
         else:
             draw.library_version = result.library_version[:30]
             draw.solver_version = result.solver_version[:30]
             draw.result = result_json(result)
             if result.inputs_digest != draw.inputs_digest:
                 log.warning("draw %s: the worker saw other inputs than were stored", draw_id)
-            applied = draw.test or await _apply(session, draw, result)
+            applied = draw.test or await _apply(unit.session, draw, result)
             if applied:
                 draw.state = "finished"
                 draw.finished_at = utcnow()
@@ -321,9 +312,7 @@ async def finish(services: Services, draw_id: int, result: DrawResult) -> None:
             else:
                 draw.result = None
                 _end_row(draw, "failed", CHANGED)
-            change = await record(
-                session,
-                panel_id,
+            await unit.record(
                 SYSTEM,
                 "recruitment.test_draw" if draw.test else f"recruitment.{draw.kind}",
                 {
@@ -338,7 +327,6 @@ async def finish(services: Services, draw_id: int, result: DrawResult) -> None:
                 topics=TOPICS if applied and not draw.test else ("draw",),
                 audiences=AUDIENCES,
             )
-    await services.announce(change)
 
 
 async def _apply(session: AsyncSession, draw: Draw, result: DrawResult) -> bool:
@@ -402,43 +390,35 @@ def _alive(pid: int) -> bool:
     return True
 
 
-async def mark_orphans(services: Services, panel_id: int | None = None) -> int:
+async def mark_orphans(units: Units, runner: Runner, panel_id: int | None = None) -> int:
     """Mark running jobs that lost their server as interrupted; returns how many."""
-    async with services.db.reading() as session:
+    async with units.reading() as session:
         query = select(Draw).where(Draw.state == ACTIVE)
         if panel_id is not None:
             query = query.where(Draw.panel_id == panel_id)
         candidates = [
             draw.id
             for draw in await session.scalars(query)
-            if _orphaned(draw, services.draws.name, services.draws.local)
+            if _orphaned(draw, runner.name, runner.local)
         ]
-    changes: list[Change] = []
+    interrupted = 0
     for draw_id in candidates:
-        async with services.db.writing() as session:
-            draw = await session.get(Draw, draw_id)
+        async with units.begin() as unit:
+            draw = await unit.session.get(Draw, draw_id)
             if draw is None or draw.state != ACTIVE:
                 continue
-            if not _orphaned(draw, services.draws.name, services.draws.local):
+            if not _orphaned(draw, runner.name, runner.local):
                 continue
-            await lock_panel(session, draw.panel_id)
+            await unit.lock(draw.panel_id)
             log.warning(
                 "draw %s lost its server (%s); marking it interrupted", draw_id, draw.runner
             )
             _end_row(draw, "interrupted", INTERRUPTED)
-            changes.append(
-                await record(
-                    session,
-                    draw.panel_id,
-                    SYSTEM,
-                    "recruitment.draw_interrupted",
-                    {"draw": draw_id},
-                    topics=("draw",),
-                )
+            await unit.record(
+                SYSTEM, "recruitment.draw_interrupted", {"draw": draw_id}, topics=("draw",)
             )
-    if changes:
-        await services.announce(*changes)
-    return len(changes)
+            interrupted += 1
+    return interrupted
 
 
 async def draws_of(session: AsyncSession, panel_id: int) -> list[Draw]:

@@ -1,62 +1,15 @@
-"""Writes a phone may retry: the first result is kept and replayed, never stored twice.
+"""Idempotency keys from phones: what a usable one looks like.
 
-A phone that loses its answer on a weak network sends the same request again with the
-same key. The key is stored in the same transaction as the write, so a retry either
-finds it (and gets the first answer back) or, if both arrive at once on PostgreSQL,
-the second fails on the key's primary key and is replayed from the first.
+The write that uses one is `Units.once` (`server/ops/unit.py`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from server.db.models import IdempotencyKey
-from server.db.types import utcnow
-from server.live.change import Change
-from server.services import Services
 
 _KEY = re.compile(r"[A-Za-z0-9_-]{8,80}")
-
-Work = Callable[[AsyncSession], Awaitable[tuple[dict[str, Any], list[Change]]]]
 
 
 def checked_key(value: object) -> str | None:
     """A usable key, or None: without one the write simply is not deduplicated."""
     return value if isinstance(value, str) and _KEY.fullmatch(value) else None
-
-
-async def once(services: Services, scope: str, key: str | None, work: Work) -> dict[str, Any]:
-    """Run `work` in a write transaction unless `key` was already used in `scope`.
-
-    Returns the stored result (with `"replayed": True` when it is a retry).
-    """
-    for attempt in (1, 2):
-        try:
-            async with services.db.writing() as session:
-                if key is not None:
-                    seen = await session.scalar(
-                        select(IdempotencyKey.result).where(
-                            IdempotencyKey.scope == scope, IdempotencyKey.key == key
-                        )
-                    )
-                    if seen is not None:
-                        return {**seen, "replayed": True}
-                result, changes = await work(session)
-                if key is not None:
-                    await session.execute(
-                        insert(IdempotencyKey).values(
-                            scope=scope, key=key, result=result, created_at=utcnow()
-                        )
-                    )
-            await services.announce(*changes)
-            return result
-        except IntegrityError:
-            if key is None or attempt == 2:
-                raise
-    raise AssertionError("unreachable")

@@ -24,11 +24,11 @@ from server.db.models import Invite
 from server.db.models_recruitment import (
     Recruit,
 )
+from server.db.rows import recruits_of
 from server.db.types import utcnow
-from server.ops.common import lock_panel
-from server.ops.events import Actor, record
-from server.ops.recruitment import AUDIENCES, TOPICS, contacts_of, recruits_of
-from server.services import Services
+from server.ops.events import Actor
+from server.ops.recruitment import AUDIENCES, TOPICS, contacts_of
+from server.ops.unit import Units
 
 
 def invite_role(recruit: Recruit) -> str | None:
@@ -39,14 +39,15 @@ def invite_role(recruit: Recruit) -> str | None:
     return "participant" if status == Status.CONFIRMED else None
 
 
-async def issue_invites(services: Services, panel_id: int, actor: Actor) -> int:
+async def issue_invites(units: Units, panel_id: int, actor: Actor) -> int:
     """Codes for everyone who should have one and has none yet; returns how many are new."""
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
-        recruits = await recruits_of(session, panel_id)
+    async with units.panel(panel_id) as unit:
+        recruits = await recruits_of(unit.session, panel_id)
         existing = {
             invite.recruit_id: invite
-            for invite in await session.scalars(select(Invite).where(Invite.panel_id == panel_id))
+            for invite in await unit.session.scalars(
+                select(Invite).where(Invite.panel_id == panel_id)
+            )
         }
         wanted = [(r, role) for r in recruits if (role := invite_role(r)) is not None]
         changed = 0
@@ -64,12 +65,12 @@ async def issue_invites(services: Services, panel_id: int, actor: Actor) -> int:
                 )
             )
         codes = new_invite_codes(len(missing))
-        taken = set(await session.scalars(select(Invite.code).where(Invite.code.in_(codes))))
+        taken = set(await unit.session.scalars(select(Invite.code).where(Invite.code.in_(codes))))
         for index, code in enumerate(codes):
             if code in taken:  # another panel holds it: astronomically unlikely, but draw again
                 codes[index] = new_invite_code({*codes, *taken})
         for (recruit, role), code in zip(missing, codes, strict=True):
-            session.add(
+            unit.session.add(
                 Invite(
                     panel_id=panel_id,
                     code=code,
@@ -79,9 +80,7 @@ async def issue_invites(services: Services, panel_id: int, actor: Actor) -> int:
                     created_at=utcnow(),
                 )
             )
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "recruitment.invites",
             {
@@ -92,7 +91,6 @@ async def issue_invites(services: Services, panel_id: int, actor: Actor) -> int:
             topics=TOPICS,
             audiences=AUDIENCES,
         )
-    await services.announce(change)
     return len(missing)
 
 

@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from facilitation.agenda import PanelStatus
+from facilitation.agenda import PanelStatus, joinable
 from facilitation.codes import JOIN_CODE_LENGTH, normalise_join_code
 from facilitation.errors import N_, Refused
 from facilitation.recruitment.invites import normalise_invite_code
@@ -16,16 +16,16 @@ from facilitation.seating import check_move
 from server.db.models import Invite, Panel, PanelTable, Participant
 from server.db.types import utcnow
 from server.live import audiences as aud
-from server.ops.common import lock_panel, row_in_panel
-from server.ops.events import Actor, record
+from server.ops.common import row_in_panel
+from server.ops.events import Actor
 from server.ops.seat_policy import table_for_newcomer
-from server.services import Services
+from server.ops.unit import Units
 
 
-async def panel_for_code(services: Services, typed: str) -> Panel:
+async def panel_for_code(units: Units, typed: str) -> Panel:
     """The panel a join code opens, or a refusal that says why not."""
     code = normalise_join_code(typed)
-    async with services.db.reading() as session:
+    async with units.reading() as session:
         panel = await session.scalar(select(Panel).where(Panel.join_code == code))
     if panel is None:
         raise Refused(
@@ -50,21 +50,21 @@ def looks_like_invite(typed: str) -> bool:
     return len(re.sub(r"[\s\-_.]+", "", typed)) > JOIN_CODE_LENGTH
 
 
-async def invite_for_code(services: Services, typed: str) -> Invite:
+async def invite_for_code(units: Units, typed: str) -> Invite:
     code = normalise_invite_code(typed)
-    async with services.db.reading() as session:
+    async with units.reading() as session:
         invite = await session.scalar(select(Invite).where(Invite.code == code))
     if invite is None:
         raise Refused(N_("There is no invite with this code. Check it against your letter."))
     return invite
 
 
-async def join_with_invite(services: Services, typed_code: str) -> Participant:
+async def join_with_invite(units: Units, typed_code: str) -> Participant:
     """Join with a personal code: the same person, the same seat, on any phone.
 
     A control-group code answers the surveys at home and never joins the live session.
     """
-    invite = await invite_for_code(services, typed_code)
+    invite = await invite_for_code(units, typed_code)
     if invite.role == "control":
         raise Refused(
             N_(
@@ -72,27 +72,24 @@ async def join_with_invite(services: Services, typed_code: str) -> Participant:
                 "taking part that way; the live session is for the panel only."
             )
         )
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, invite.panel_id)
-        if panel.status not in (PanelStatus.LOBBY, PanelStatus.RUNNING):
+    async with units.panel(invite.panel_id) as unit:
+        panel = unit.panel
+        if not joinable(panel.status):
             raise Refused(N_("This panel is not open for joining."))
-        existing = await session.scalar(
+        existing = await unit.session.scalar(
             select(Participant).where(Participant.invite_id == invite.id)
         )
         if existing is not None:
             return existing
-        table_id = await table_for_newcomer(session, panel.id, invite_id=invite.id)
-        participant = await _seat(session, panel.id, table_id, invite.id)
-        change = await record(
-            session,
-            panel.id,
+        table_id = await table_for_newcomer(unit.session, panel.id, invite_id=invite.id)
+        participant = await _seat(unit.session, panel.id, table_id, invite.id)
+        await unit.record(
             Actor.participant(participant.id),
             "participant.join",
             {"number": participant.number, "table": table_id, "invite": True},
             topics=("tables",),
             audiences=(aud.FACILITATORS, aud.DISPLAY),
         )
-    await services.announce(change)
     return participant
 
 
@@ -120,61 +117,54 @@ async def _seat(
     return participant
 
 
-async def join(services: Services, typed_code: str, known: int | None) -> Participant:
+async def join(units: Units, typed_code: str, known: int | None) -> Participant:
     """Seat a phone in the panel; the same phone joining again keeps its seat.
 
     `known` is the participant id the phone's signed cookie already holds for this
     panel, if any.
     """
-    panel = await panel_for_code(services, typed_code)
-    async with services.db.writing() as session:
+    panel = await panel_for_code(units, typed_code)
+    async with units.panel(panel.id, lock=False) as unit:
         if known is not None:
-            existing = await session.get(Participant, known)
+            existing = await unit.session.get(Participant, known)
             if existing is not None and existing.panel_id == panel.id:
                 return existing
-        panel = await lock_panel(session, panel.id)
-        if panel.status not in (PanelStatus.LOBBY, PanelStatus.RUNNING):
+        panel = await unit.lock()
+        if not joinable(panel.status):
             raise Refused(N_("This panel is not open for joining."))
-        table_id = await table_for_newcomer(session, panel.id, invite_id=None)
-        participant = await _seat(session, panel.id, table_id, None)
+        table_id = await table_for_newcomer(unit.session, panel.id, invite_id=None)
+        participant = await _seat(unit.session, panel.id, table_id, None)
         number = participant.number
-        change = await record(
-            session,
-            panel.id,
+        await unit.record(
             Actor.participant(participant.id),
             "participant.join",
             {"number": number, "table": table_id},
             topics=("tables",),
             audiences=(aud.FACILITATORS, aud.DISPLAY),
         )
-    await services.announce(change)
     return participant
 
 
 async def move(
-    services: Services, panel_id: int, actor: Actor, participant_id: int, table_id: int
+    units: Units, panel_id: int, actor: Actor, participant_id: int, table_id: int
 ) -> None:
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
+    async with units.panel(panel_id) as unit:
         participant = await row_in_panel(
-            session,
+            unit.session,
             Participant,
             participant_id,
             panel_id,
             N_("There is no such participant in this panel."),
         )
         tables = list(
-            await session.scalars(select(PanelTable.id).where(PanelTable.panel_id == panel_id))
+            await unit.session.scalars(select(PanelTable.id).where(PanelTable.panel_id == panel_id))
         )
         before = participant.table_id
         participant.table_id = check_move(tables, before, table_id)
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "participant.move",
             {"participant": participant.number, "from": before, "to": table_id},
             topics=("tables", "seat"),
             audiences=(aud.FACILITATORS, aud.participant(participant_id)),
         )
-    await services.announce(change)

@@ -48,31 +48,30 @@ from server.db.models import (
     VoteResult,
 )
 from server.db.types import utcnow
-from server.ops.events import Actor, record
+from server.ops.events import Actor
 from server.ops.panels import JOIN_CODE_LIFETIME
+from server.ops.unit import Unit, Units
 from server.reporting.definition import Definition
 from server.reporting.record import CONTROL, PanelRecord, rename_options
-from server.services import Services
 
 ATTEMPTS = 5
 
 
 async def create_from_definition(
-    services: Services, actor: Actor, account: Account, definition: Definition
+    units: Units, actor: Actor, account: Account, definition: Definition
 ) -> int:
     """A new draft panel from a definition (a template), with no data of its own."""
     for _attempt in range(ATTEMPTS):
         try:
-            async with services.db.writing() as session:
+            async with units.begin() as unit:
                 panel, _tables, _proposals, _steps = await _write_definition(
-                    session, account, definition, PanelStatus.DRAFT, runtime=False
+                    unit.session, account, definition, PanelStatus.DRAFT, runtime=False
                 )
-                await record(
-                    session,
-                    panel.id,
+                await unit.record(
                     actor,
                     "panel.create",
                     {"title": definition.title, "template": "definition"},
+                    panel_id=panel.id,
                 )
                 return panel.id
         except IntegrityError:
@@ -81,13 +80,13 @@ async def create_from_definition(
 
 
 async def import_record(
-    services: Services, actor: Actor, account: Account | None, panel: PanelRecord
+    units: Units, actor: Actor, account: Account | None, panel: PanelRecord
 ) -> tuple[int, bool]:
     """A new closed panel holding the record; returns its id and whether ids were replaced."""
     for _attempt in range(ATTEMPTS):
         try:
-            async with services.db.writing() as session:
-                return await _import(session, actor, account, panel)
+            async with units.begin() as unit:
+                return await _import(unit, actor, account, panel)
         except IntegrityError:
             continue  # a random code or pseudonym collided; draw again
     raise RuntimeError("could not store the imported panel")
@@ -165,8 +164,9 @@ def option_ids(proposal_ids: list[int]) -> dict[str, str]:
 
 
 async def _import(
-    session: AsyncSession, actor: Actor, account: Account | None, data: PanelRecord
+    unit: Unit, actor: Actor, account: Account | None, data: PanelRecord
 ) -> tuple[int, bool]:
+    session = unit.session
     panel, table_ids, proposal_ids, step_ids = await _write_definition(
         session, account, data.definition, PanelStatus.CLOSED, runtime=True
     )
@@ -218,12 +218,12 @@ async def _import(
         for number, wave, item in data.definition.survey_items()
     }
     for (wave, key), answers in data.answers.items():
-        for person, answer in answers.items():
+        for respondent, answer in answers.items():
             session.add(
                 SurveyAnswer(
                     panel_id=panel.id,
                     step_id=step_of_item[(Wave(wave), key)],
-                    respondent=respondent_key(person),
+                    respondent=respondent_key(respondent),
                     item_key=key,
                     answer=answer_to_dict(answer),
                 )
@@ -307,26 +307,24 @@ async def _import(
                 table_id=table,
             )
         )
-    for vote in data.votes:
-        if vote.frozen is None:
+    for frozen_vote in data.votes:
+        if frozen_vote.frozen is None:
             continue
-        result = rename_options(vote.frozen.result, options)
+        result = rename_options(frozen_vote.frozen.result, options)
         session.add(
             VoteResult(
-                step_id=step_ids[vote.step - 1],
+                step_id=step_ids[frozen_vote.step - 1],
                 panel_id=panel.id,
                 method=str(result["method"]),
                 result=result,
-                ballots=vote.frozen.ballots,
-                sources=dict(vote.frozen.sources),
-                digest=vote.frozen.digest,
-                closed_at=vote.frozen.closed_at,
+                ballots=frozen_vote.frozen.ballots,
+                sources=dict(frozen_vote.frozen.sources),
+                digest=frozen_vote.frozen.digest,
+                closed_at=frozen_vote.frozen.closed_at,
                 closed_by=None,
             )
         )
-    await record(
-        session,
-        panel.id,
+    await unit.record(
         actor,
         "panel.import",
         {
@@ -337,6 +335,7 @@ async def _import(
             "votes": sum(1 for v in data.votes if v.frozen),
             "pseudonyms_replaced": bool(taken),
         },
+        panel_id=panel.id,
     )
     return panel.id, bool(taken)
 

@@ -2,106 +2,83 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from facilitation.errors import N_, Refused
-from facilitation.steps import clean_text
+from facilitation.errors import N_
+from facilitation.proposals import checked_proposal
 from server.db.models import Proposal
+from server.db.rows import proposals_of
 from server.live import audiences as aud
-from server.ops.common import lock_panel, require_not_closed, row_in_panel
-from server.ops.events import Actor, record
-from server.services import Services
+from server.ops.common import require_not_closed, row_in_panel
+from server.ops.events import Actor
+from server.ops.unit import Units
 
-TITLE_MAX = 200
-DESCRIPTION_MAX = 2_000
 EVERYONE = (aud.PHONES, aud.FACILITATORS, aud.DISPLAY)
 
 
-def checked(title: str, description: str) -> tuple[str, str]:
-    clean_title, clean_description = clean_text(title), clean_text(description)
-    if not clean_title:
-        raise Refused(N_("A proposal needs a title."))
-    if len(clean_title) > TITLE_MAX:
-        raise Refused(N_("A title can be at most %(max)s characters."), max=TITLE_MAX)
-    if len(clean_description) > DESCRIPTION_MAX:
-        raise Refused(N_("The text can be at most %(max)s characters."), max=DESCRIPTION_MAX)
-    return clean_title, clean_description
-
-
-async def proposals_of(session: AsyncSession, panel_id: int) -> list[Proposal]:
-    rows = await session.scalars(
-        select(Proposal).where(Proposal.panel_id == panel_id).order_by(Proposal.position)
-    )
-    return list(rows)
-
-
-async def add(services: Services, panel_id: int, actor: Actor, title: str, description: str) -> int:
-    clean_title, clean_description = checked(title, description)
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
+async def add(units: Units, panel_id: int, actor: Actor, title: str, description: str) -> int:
+    clean_title, clean_description = checked_proposal(title, description)
+    async with units.panel(panel_id) as unit:
+        panel = unit.panel
         require_not_closed(panel)
-        existing = await proposals_of(session, panel_id)
+        existing = await proposals_of(unit.session, panel_id)
         row = Proposal(
             panel_id=panel_id,
             position=len(existing),
             title=clean_title,
             description=clean_description,
         )
-        session.add(row)
-        await session.flush()
-        change = await record(
-            session,
-            panel_id,
+        unit.session.add(row)
+        await unit.session.flush()
+        await unit.record(
             actor,
             "proposal.add",
             {"proposal": row.id, "title": clean_title},
             topics=("panel",),
             audiences=EVERYONE,
         )
-    await services.announce(change)
     return row.id
 
 
 async def edit(
-    services: Services, panel_id: int, actor: Actor, proposal_id: int, title: str, description: str
+    units: Units, panel_id: int, actor: Actor, proposal_id: int, title: str, description: str
 ) -> None:
-    clean_title, clean_description = checked(title, description)
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
+    clean_title, clean_description = checked_proposal(title, description)
+    async with units.panel(panel_id) as unit:
+        panel = unit.panel
         require_not_closed(panel)
         row = await row_in_panel(
-            session, Proposal, proposal_id, panel_id, N_("There is no such proposal in this panel.")
+            unit.session,
+            Proposal,
+            proposal_id,
+            panel_id,
+            N_("There is no such proposal in this panel."),
         )
         before = {"title": row.title, "description": row.description}
         row.title, row.description = clean_title, clean_description
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "proposal.edit",
             {"proposal": row.id, "before": before},
             topics=("panel",),
             audiences=EVERYONE,
         )
-    await services.announce(change)
 
 
-async def delete(services: Services, panel_id: int, actor: Actor, proposal_id: int) -> None:
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
+async def delete(units: Units, panel_id: int, actor: Actor, proposal_id: int) -> None:
+    async with units.panel(panel_id) as unit:
+        panel = unit.panel
         require_not_closed(panel)
         row = await row_in_panel(
-            session, Proposal, proposal_id, panel_id, N_("There is no such proposal in this panel.")
-        )
-        await session.delete(row)
-        change = await record(
-            session,
+            unit.session,
+            Proposal,
+            proposal_id,
             panel_id,
+            N_("There is no such proposal in this panel."),
+        )
+        await unit.session.delete(row)
+        await unit.record(
             actor,
             "proposal.delete",
             {"proposal": proposal_id, "title": row.title},
             topics=("panel",),
             audiences=EVERYONE,
         )
-    await services.announce(change)

@@ -19,16 +19,14 @@ from facilitation.deliberation.states import parse_moderation_mode
 from facilitation.errors import N_, Refused
 from server.db.models import QuestionRow, QuestionUpvote
 from server.db.models import Step as StepRow
+from server.db.records import question_of, step_of, store_question
 from server.db.types import utcnow
 from server.db.upsert import upsert
 from server.live import audiences as aud
-from server.live.change import Change
-from server.ops.arguments import open_step, seated
-from server.ops.common import lock_panel, row_in_panel
-from server.ops.events import Actor, record
-from server.ops.idempotency import once
-from server.ops.records import question_of, step_of, store_question
-from server.services import Services
+from server.ops.arguments import seated
+from server.ops.common import open_step, row_in_panel
+from server.ops.events import Actor
+from server.ops.unit import Unit, Units
 
 TOPIC = "questions"
 EVERYONE = (aud.FACILITATORS, aud.DISPLAY, aud.PHONES)
@@ -47,10 +45,11 @@ async def _rules_of(session: AsyncSession, row: QuestionRow) -> questions.Questi
 
 
 async def draft(
-    services: Services, panel_id: int, participant_id: int, text: str, key: str | None
+    units: Units, panel_id: int, participant_id: int, text: str, key: str | None
 ) -> dict[str, Any]:
-    async def work(session: AsyncSession) -> tuple[dict[str, Any], list[Change]]:
-        panel = await lock_panel(session, panel_id)
+    async def work(unit: Unit) -> dict[str, Any]:
+        session = unit.session
+        panel = unit.panel
         person = await seated(session, panel_id, participant_id)
         step = await open_step(session, panel)
         rules = question_rules(step_of(step))
@@ -90,22 +89,20 @@ async def draft(
         )
         session.add(row)
         await session.flush()
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             Actor.participant(person.id),
             "question.draft",
             {"question": row.id},
             topics=(TOPIC,),
             audiences=(aud.table(new.table_id), aud.FACILITATORS),
         )
-        return {"question": row.id}, [change]
+        return {"question": row.id}
 
-    return await once(services, f"question:{participant_id}", key, work)
+    return await units.once(panel_id, f"question:{participant_id}", key, work)
 
 
 async def table_action(
-    services: Services,
+    units: Units,
     panel_id: int,
     participant_id: int,
     question_id: int,
@@ -113,17 +110,17 @@ async def table_action(
     text: str = "",
 ) -> None:
     """What the table does with its own question: edit, withdraw or send it."""
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
-        person = await seated(session, panel_id, participant_id)
-        row = await _load(session, panel_id, question_id)
+    async with units.panel(panel_id) as unit:
+        panel = unit.panel
+        person = await seated(unit.session, panel_id, participant_id)
+        row = await _load(unit.session, panel_id, question_id)
         before = question_of(row)
         if action == "edit":
             after = questions.edit_question(before, person.table_id, text)
         elif action == "withdraw":
             after = questions.withdraw_question(before, person.table_id)
         elif action == "send":
-            sent = await session.scalar(
+            sent = await unit.session.scalar(
                 select(func.count()).where(
                     QuestionRow.step_id == row.step_id,
                     QuestionRow.table_id == row.table_id,
@@ -134,7 +131,7 @@ async def table_action(
                 before,
                 person.table_id,
                 parse_moderation_mode(panel.moderation),
-                await _rules_of(session, row),
+                await _rules_of(unit.session, row),
                 sent_by_table=int(sent or 0),
                 now=utcnow(),
             )
@@ -142,9 +139,7 @@ async def table_action(
             raise Refused(N_("Unknown question action."))
         store_question(row, after)
         public = after.state.value in ("queued",)
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             Actor.participant(person.id),
             f"question.{action}",
             {
@@ -157,26 +152,25 @@ async def table_action(
             audiences=(aud.table(row.table_id), aud.FACILITATORS)
             + ((aud.PHONES, aud.DISPLAY) if public else ()),
         )
-    await services.announce(change)
 
 
 async def upvote(
-    services: Services, panel_id: int, participant_id: int, question_id: int, on: bool
+    units: Units, panel_id: int, participant_id: int, question_id: int, on: bool
 ) -> None:
-    async with services.db.writing() as session:
-        person = await seated(session, panel_id, participant_id)
-        row = await _load(session, panel_id, question_id)
-        already = await session.get(QuestionUpvote, (row.id, person.id)) is not None
+    async with units.panel(panel_id, lock=False) as unit:
+        person = await seated(unit.session, panel_id, participant_id)
+        row = await _load(unit.session, panel_id, question_id)
+        already = await unit.session.get(QuestionUpvote, (row.id, person.id)) is not None
         if already == on:
             return  # a retry of what is already so: nothing to do, and no error
         question = question_of(row)
         if on:
             plenary.check_upvote(
-                question, person.table_id, await _rules_of(session, row), already=already
+                question, person.table_id, await _rules_of(unit.session, row), already=already
             )
             # Two taps at once from one phone still make one upvote.
             await upsert(
-                session,
+                unit.session,
                 QuestionUpvote,
                 {"question_id": row.id, "participant_id": person.id},
                 conflict=("question_id", "participant_id"),
@@ -184,21 +178,18 @@ async def upvote(
             )
         else:
             plenary.check_upvote_removal(question, already=already)
-            await session.execute(
+            await unit.session.execute(
                 delete(QuestionUpvote).where(
                     QuestionUpvote.question_id == row.id, QuestionUpvote.participant_id == person.id
                 )
             )
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             Actor.participant(person.id),
             "question.upvote" if on else "question.unvote",
             {"question": row.id},
             topics=("question_counts",),
             audiences=(aud.FACILITATORS, aud.DISPLAY, aud.PHONES, aud.participant(person.id)),
         )
-    await services.announce(change)
 
 
 async def all_questions(session: AsyncSession, panel_id: int) -> list[Question]:
@@ -207,7 +198,7 @@ async def all_questions(session: AsyncSession, panel_id: int) -> list[Question]:
 
 
 async def lead_action(
-    services: Services,
+    units: Units,
     panel_id: int,
     actor: Actor,
     question_id: int,
@@ -219,9 +210,8 @@ async def lead_action(
     to_index: int | None = None,
 ) -> None:
     """The lead's moves: approve, hide, restore, edit, move, answer_now, put_back, answered."""
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)  # serialises "answering now" per panel
-        row = await _load(session, panel_id, question_id)
+    async with units.panel(panel_id) as unit:  # the lock serialises "answering now"
+        row = await _load(unit.session, panel_id, question_id)
         before = question_of(row)
         changed: list[tuple[QuestionRow, Question]] = []
         if action == "approve":
@@ -233,14 +223,14 @@ async def lead_action(
         elif action == "edit":
             changed.append((row, questions.edit_question_by_lead(before, text)))
         elif action == "answer_now":
-            everyone = await all_questions(session, panel_id)
+            everyone = await all_questions(unit.session, panel_id)
             changed.append((row, plenary.answer_now(everyone, question_id)))
         elif action == "put_back":
             changed.append((row, plenary.put_back(before)))
         elif action == "answered":
             changed.append((row, plenary.mark_answered(before, utcnow())))
         elif action == "move":
-            changed += await _move(session, panel_id, question_id, to_index)
+            changed += await _move(unit.session, panel_id, question_id, to_index)
         else:
             raise Refused(N_("Unknown question action."))
         for target, after in changed:
@@ -252,16 +242,13 @@ async def lead_action(
         }
         if action == "edit":
             data.update(original=before.text, edited=text)
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             f"question.{action}",
             data,
             topics=(TOPIC,),
             audiences=(*EVERYONE, aud.table(row.table_id)),
         )
-    await services.announce(change)
 
 
 async def _move(

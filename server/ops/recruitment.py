@@ -18,7 +18,6 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
@@ -30,11 +29,10 @@ from facilitation.recruitment.files import parse_people, parse_shares, parse_tar
 from facilitation.recruitment.lifecycle import (
     Status,
 )
-from facilitation.recruitment.pool import PeopleFile, Registrant
+from facilitation.recruitment.pool import PeopleFile
 from facilitation.recruitment.problems import Problem, ProblemsRefused, problem
 from facilitation.recruitment.targets import (
     PopulationShares,
-    Target,
     Targets,
     target_problems,
     targets_from_shares,
@@ -45,11 +43,11 @@ from server.db.models_recruitment import (
     RecruitContact,
     Recruitment,
 )
+from server.db.rows import recruitment_of, recruits_of, targets_of
 from server.db.types import utcnow
 from server.live import audiences as aud
-from server.ops.common import lock_panel
-from server.ops.events import Actor, record
-from server.services import Services
+from server.ops.events import Actor
+from server.ops.unit import Units
 
 MAX_PANEL_SIZE = 10_000
 MAX_SLACK = 100
@@ -65,26 +63,6 @@ _LIST = re.compile(r"[,;\n]+")
 # -- reading what is stored ---------------------------------------------------------
 
 
-def targets_of(recruitment: Recruitment) -> dict[str, dict[str, Target]]:
-    """The stored targets, in the organiser's order."""
-    return {
-        feature: {
-            value: Target(low, high, low_flex, high_flex)
-            for value, low, high, low_flex, high_flex in values
-        }
-        for feature, values in recruitment.targets
-    }
-
-
-def shares_of(recruitment: Recruitment) -> PopulationShares | None:
-    if recruitment.shares is None:
-        return None
-    return {
-        feature: {value: Fraction(share) for value, share in values}
-        for feature, values in recruitment.shares
-    }
-
-
 def _targets_json(targets: Targets) -> list[Any]:
     return [
         [feature, [[v, t.min, t.max, t.min_flex, t.max_flex] for v, t in values.items()]]
@@ -97,24 +75,6 @@ def _shares_json(shares: PopulationShares) -> list[Any]:
         [feature, [[value, str(share)] for value, share in values.items()]]
         for feature, values in shares.items()
     ]
-
-
-async def recruitment_of(session: AsyncSession, panel_id: int) -> Recruitment | None:
-    return await session.get(Recruitment, panel_id)
-
-
-async def recruits_of(session: AsyncSession, panel_id: int) -> list[Recruit]:
-    return list(
-        await session.scalars(
-            select(Recruit).where(Recruit.panel_id == panel_id).order_by(Recruit.external_id)
-        )
-    )
-
-
-def registrant_of(recruit: Recruit, features: Sequence[str]) -> Registrant:
-    return Registrant(
-        recruit.external_id, {f: recruit.features[f] for f in features}, recruit.household
-    )
 
 
 async def running_draw(session: AsyncSession, panel_id: int) -> Draw | None:
@@ -245,7 +205,7 @@ def _remap(
 
 
 async def upload_targets(
-    services: Services,
+    units: Units,
     panel_id: int,
     actor: Actor,
     data: bytes,
@@ -268,11 +228,10 @@ async def upload_targets(
     if not data:
         raise ProblemsRefused([problem(N_("Line %(line)s: the file is empty."), line=1)])
     parsed = await asyncio.to_thread(read_targets_file, data, panel_size, slack)
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
-        await refuse_while_drawing(session, panel_id)
-        recruitment = await recruitment_of(session, panel_id)
-        recruits = await recruits_of(session, panel_id)
+    async with units.panel(panel_id) as unit:
+        await refuse_while_drawing(unit.session, panel_id)
+        recruitment = await recruitment_of(unit.session, panel_id)
+        recruits = await recruits_of(unit.session, panel_id)
         remapped, problems = _remap(recruits, parsed.targets)
         if problems:
             raise ProblemsRefused(
@@ -285,7 +244,7 @@ async def upload_targets(
                 recruit.features = remapped[recruit.id]
         if recruitment is None:
             recruitment = Recruitment(panel_id=panel_id, version=0)
-            session.add(recruitment)
+            unit.session.add(recruitment)
         recruitment.panel_size = panel_size
         recruitment.targets = _targets_json(parsed.targets)
         recruitment.shares = _shares_json(parsed.shares) if parsed.shares is not None else None
@@ -293,9 +252,7 @@ async def upload_targets(
         recruitment.targets_file = filename[:200]
         recruitment.targets_at = utcnow()
         recruitment.version = (recruitment.version or 0) + 1
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "recruitment.targets",
             {
@@ -306,7 +263,6 @@ async def upload_targets(
             topics=TOPICS,
             audiences=AUDIENCES,
         )
-    await services.announce(change)
     return recruitment
 
 
@@ -326,7 +282,7 @@ def _check_people(people: PeopleFile) -> None:
 
 
 async def upload_people(
-    services: Services,
+    units: Units,
     panel_id: int,
     actor: Actor,
     data: bytes,
@@ -344,7 +300,7 @@ async def upload_people(
             raise Refused(
                 N_("A column name is longer than %(max)s characters."), max=MAX_COLUMN_NAME
             )
-    async with services.db.reading() as session:
+    async with units.reading() as session:
         recruitment = await recruitment_of(session, panel_id)
     if recruitment is None:
         raise Refused(N_("Upload the targets first: they name the columns the pool needs."))
@@ -360,13 +316,12 @@ async def upload_people(
         extra_columns=extras,
     )
     _check_people(people)
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
-        await refuse_while_drawing(session, panel_id)
-        recruitment = await recruitment_of(session, panel_id)
+    async with units.panel(panel_id) as unit:
+        await refuse_while_drawing(unit.session, panel_id)
+        recruitment = await recruitment_of(unit.session, panel_id)
         if recruitment is None or recruitment.targets != _targets_json(targets):
             raise Refused(N_("The targets changed meanwhile. Upload the people file again."))
-        drawn = await session.scalar(
+        drawn = await unit.session.scalar(
             select(func.count()).where(Recruit.panel_id == panel_id, Recruit.status != "pool")
         )
         if drawn:
@@ -376,11 +331,13 @@ async def upload_people(
                     "replaced. Use test draws to rehearse before the real draw."
                 )
             )
-        await session.execute(delete(RecruitContact).where(RecruitContact.panel_id == panel_id))
-        await session.execute(delete(Recruit).where(Recruit.panel_id == panel_id))
+        await unit.session.execute(
+            delete(RecruitContact).where(RecruitContact.panel_id == panel_id)
+        )
+        await unit.session.execute(delete(Recruit).where(Recruit.panel_id == panel_id))
         ids: dict[str, int] = {}
         if people.registrants:
-            rows = await session.execute(
+            rows = await unit.session.execute(
                 insert(Recruit).returning(Recruit.id, Recruit.external_id),
                 [
                     {
@@ -395,7 +352,7 @@ async def upload_people(
                 ],
             )
             ids = {external: recruit_id for recruit_id, external in rows.all()}
-            await session.execute(
+            await unit.session.execute(
                 insert(RecruitContact),
                 [
                     {
@@ -413,14 +370,11 @@ async def upload_people(
         recruitment.extra_columns = extras
         recruitment.contact_columns = list(people.contact_columns)
         recruitment.version += 1
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "recruitment.pool",
             {"people": len(people.registrants), "households": household is not None},
             topics=TOPICS,
             audiences=AUDIENCES,
         )
-    await services.announce(change)
     return len(people.registrants)

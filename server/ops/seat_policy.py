@@ -30,13 +30,10 @@ async def table_for_newcomer(session: AsyncSession, panel_id: int, *, invite_id:
         planned = await table_for_late_arrival(session, panel_id, invite_id, tables)
         if planned is not None:
             return planned
-    seated = dict(
-        (
-            await session.execute(
-                select(Participant.table_id, func.count())
-                .where(Participant.panel_id == panel_id, Participant.table_id.is_not(None))
-                .group_by(Participant.table_id)
-            )
-        ).all()
+    rows = await session.execute(
+        select(Participant.table_id, func.count())
+        .where(Participant.panel_id == panel_id, Participant.table_id.is_not(None))
+        .group_by(Participant.table_id)
     )
+    seated = {table: count for table, count in rows.all() if table is not None}
     return seat_newcomer(tables, seated)

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.errors import N_, Refused
-from facilitation.recruitment.draw import SEED_MAX, new_seed
+from facilitation.recruitment.draw import seed_from_text
 from facilitation.recruitment.tables import (
     Cluster,
     Seating,
@@ -32,12 +32,13 @@ from facilitation.recruitment.tables import (
 )
 from server.db.models import Invite, PanelTable, Participant
 from server.db.models_recruitment import Recruit, SeatingPlan
+from server.db.rows import recruitment_of
 from server.db.types import utcnow
 from server.live import audiences as aud
-from server.ops.common import lock_panel, row_in_panel
-from server.ops.events import Actor, record
-from server.ops.recruitment import problem_json, recruitment_of, whole_number
-from server.services import Services
+from server.ops.common import row_in_panel
+from server.ops.events import Actor
+from server.ops.recruitment import problem_json
+from server.ops.unit import Units
 
 UNKNOWN = "?"
 _PIN = re.compile(r"^\s*(\d+)\D+(\d+)\s*$")
@@ -188,7 +189,7 @@ def score_json(seating: Seating | None, current: Any = None) -> dict[str, Any]:
 
 
 async def propose(
-    services: Services,
+    units: Units,
     panel_id: int,
     actor: Actor,
     diversify: Sequence[str],
@@ -198,17 +199,8 @@ async def propose(
     seed_text: str,
 ) -> int:
     """Compute a plan for everyone present and store it (nobody moves yet)."""
-    seed = (
-        whole_number(
-            seed_text,
-            low=1,
-            high=SEED_MAX,
-            message=N_("The seed must be a whole number from %(low)s to %(high)s."),
-        )
-        if seed_text.strip()
-        else new_seed()
-    )
-    async with services.db.reading() as session:
+    seed = seed_from_text(seed_text)
+    async with units.reading() as session:
         room = await room_of(session, panel_id)
         applied = await _applied(session, panel_id)
     chosen = [c for c in room.categories if c in diversify]
@@ -242,8 +234,7 @@ async def propose(
         if len(now_seats) == len(room.participants)
         else None
     )
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
+    async with units.panel(panel_id) as unit:
         plan = SeatingPlan(
             panel_id=panel_id,
             round=len(applied) + 1,
@@ -259,26 +250,22 @@ async def propose(
             created_at=utcnow(),
             created_by=actor.id,
         )
-        session.add(plan)
-        await session.flush()
+        unit.session.add(plan)
+        await unit.session.flush()
         plan_id = plan.id
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "seating.propose",
             {"plan": plan_id, "seed": seed, "people": len(seating.seats)},
         )
-    await services.announce(change)
     return plan_id
 
 
-async def apply(services: Services, panel_id: int, actor: Actor, plan_id: int) -> int:
+async def apply(units: Units, panel_id: int, actor: Actor, plan_id: int) -> int:
     """Move everyone to their planned table; returns how many moved."""
-    async with services.db.writing() as session:
-        await lock_panel(session, panel_id)
+    async with units.panel(panel_id) as unit:
         plan = await row_in_panel(
-            session,
+            unit.session,
             SeatingPlan,
             plan_id,
             panel_id,
@@ -287,13 +274,13 @@ async def apply(services: Services, panel_id: int, actor: Actor, plan_id: int) -
         if plan.state != "proposed":
             raise Refused(N_("This plan has been applied or replaced already."))
         tables = set(
-            await session.scalars(select(PanelTable.id).where(PanelTable.panel_id == panel_id))
+            await unit.session.scalars(select(PanelTable.id).where(PanelTable.panel_id == panel_id))
         )
         if any(int(t) not in tables for t in plan.seats.values()):
             raise Refused(N_("The tables have changed since this plan was made. Make a new plan."))
         participants = {
             str(p.id): p
-            for p in await session.scalars(
+            for p in await unit.session.scalars(
                 select(Participant).where(Participant.panel_id == panel_id)
             )
         }
@@ -303,23 +290,20 @@ async def apply(services: Services, panel_id: int, actor: Actor, plan_id: int) -
             if person is not None and person.table_id != int(table_id):
                 person.table_id = int(table_id)
                 moved.append(person.id)
-        await session.execute(
+        await unit.session.execute(
             update(SeatingPlan)
             .where(SeatingPlan.panel_id == panel_id, SeatingPlan.state == "proposed")
             .values(state="discarded")
         )
         plan.state = "applied"
         plan.applied_at = utcnow()
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "seating.apply",
             {"plan": plan_id, "round": plan.round, "seed": plan.seed, "moved": len(moved)},
             topics=("tables", "seat"),
             audiences=(aud.FACILITATORS, *(aud.participant(pid) for pid in moved)),
         )
-    await services.announce(change)
     return len(moved)
 
 
@@ -356,7 +340,7 @@ async def table_for_late_arrival(
             Participant.panel_id == panel_id, Participant.table_id.in_(list(tables))
         )
     )
-    seats = {str(pid): table_id for pid, table_id in rows.all()}
+    seats = {str(pid): table_id for pid, table_id in rows.all() if table_id is not None}
     people = {key: known.get(int(key), unknown) for key in seats}
     try:
         return seat_late_arrival(

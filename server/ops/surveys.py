@@ -20,19 +20,21 @@ from facilitation.survey import (
     answer_to_dict,
     item_from_dict,
     item_to_dict,
+    opinion_pairs,
     parse_answer,
     repeat_after,
+    shown_key,
     validate_item,
     validate_survey,
 )
+from server.db import rows
 from server.db.models import Invite, Panel, Participant, Step, SurveyAnswer
 from server.db.types import utcnow
 from server.db.upsert import upsert
 from server.live import audiences as aud
-from server.ops import survey_data
-from server.ops.common import lock_panel, require_not_closed, row_in_panel
-from server.ops.events import Actor, record
-from server.services import Services
+from server.ops.common import require_not_closed, row_in_panel
+from server.ops.events import Actor
+from server.ops.unit import Units
 
 ITEM_FIELDS = (
     "key",
@@ -83,17 +85,17 @@ async def _answered(session: AsyncSession, step_id: int, key: str) -> bool:
 
 
 async def set_survey(
-    services: Services, panel_id: int, actor: Actor, step_id: int, wave: str, at_home: bool
+    units: Units, panel_id: int, actor: Actor, step_id: int, wave: str, at_home: bool
 ) -> None:
     """Which wave the survey is (before or after) and whether invite holders answer at home."""
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
+    async with units.panel(panel_id) as unit:
+        panel = unit.panel
         require_not_closed(panel)
-        step = await _survey_step(session, panel_id, step_id)
+        step = await _survey_step(unit.session, panel_id, step_id)
         if wave not in ("T1", "T2"):
             raise Refused(N_("Choose before or after the discussion."))
         items = items_of(step)
-        if wave != step.settings.get("wave", "T1") and await session.scalar(
+        if wave != step.settings.get("wave", "T1") and await unit.session.scalar(
             select(func.count()).where(SurveyAnswer.step_id == step_id)
         ):
             raise Refused(
@@ -103,7 +105,7 @@ async def set_survey(
                 )
             )
         moved = [validate_item({**item_to_dict(i), "wave": wave}) for i in items]
-        validate_survey([*await _all_items(session, panel_id, step_id), *moved])
+        validate_survey([*await _all_items(unit.session, panel_id, step_id), *moved])
         step.settings = {
             **step.settings,
             "wave": wave,
@@ -111,20 +113,17 @@ async def set_survey(
             "items": [item_to_dict(i) for i in moved],
         }
         step.revision += 1
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "survey.settings",
             {"step": step_id, "wave": wave, "at_home": at_home},
             topics=("panel",),
             audiences=(aud.PHONES, aud.FACILITATORS),
         )
-    await services.announce(change)
 
 
 async def save_item(
-    services: Services,
+    units: Units,
     panel_id: int,
     actor: Actor,
     step_id: int,
@@ -132,10 +131,10 @@ async def save_item(
     original: str | None,
 ) -> None:
     """Add a question, or change one that nobody has answered yet."""
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
+    async with units.panel(panel_id) as unit:
+        panel = unit.panel
         require_not_closed(panel)
-        step = await _survey_step(session, panel_id, step_id)
+        step = await _survey_step(unit.session, panel_id, step_id)
         raw = {name: fields[name] for name in ITEM_FIELDS if str(fields.get(name, "")).strip()}
         raw["wave"] = wave_of(step).value
         item = validate_item(raw)
@@ -144,7 +143,7 @@ async def save_item(
             index = next((n for n, i in enumerate(items) if i.key == original), None)
             if index is None:
                 raise Refused(N_("There is no such question in this survey."))
-            if items[index] != item and await _answered(session, step_id, original):
+            if items[index] != item and await _answered(unit.session, step_id, original):
                 raise Refused(
                     N_(
                         "People have answered this question already; changing it "
@@ -155,111 +154,96 @@ async def save_item(
             items[index] = item
         else:
             items.append(item)
-        validate_survey([*await _all_items(session, panel_id, step_id), *items])
+        validate_survey([*await _all_items(unit.session, panel_id, step_id), *items])
         step.settings = {**step.settings, "items": [item_to_dict(i) for i in items]}
         step.revision += 1
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "survey.item",
             {"step": step_id, "item": item_to_dict(item), "replaced": original},
             topics=("panel",),
             audiences=(aud.PHONES, aud.FACILITATORS),
         )
-    await services.announce(change)
 
 
 async def repeat_items(
-    services: Services, panel_id: int, actor: Actor, step_id: int, keys: Sequence[str]
+    units: Units, panel_id: int, actor: Actor, step_id: int, keys: Sequence[str]
 ) -> int:
     """Ask chosen questions from before the discussion again in this after-survey."""
     if not keys:
         raise Refused(N_("Choose the questions to ask again."))
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
+    async with units.panel(panel_id) as unit:
+        panel = unit.panel
         require_not_closed(panel)
-        step = await _survey_step(session, panel_id, step_id)
+        step = await _survey_step(unit.session, panel_id, step_id)
         if wave_of(step) is not Wave.AFTER:
             raise Refused(N_("Only a survey after the discussion repeats questions."))
-        others = await _all_items(session, panel_id, step_id)
+        others = await _all_items(unit.session, panel_id, step_id)
         items = items_of(step)
         copies = repeat_after(others, keys, [i.key for i in [*others, *items]])
         items += copies
         validate_survey([*others, *items])
         step.settings = {**step.settings, "items": [item_to_dict(i) for i in items]}
         step.revision += 1
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "survey.repeat",
             {"step": step_id, "items": [i.key for i in copies]},
             topics=("panel",),
             audiences=(aud.PHONES, aud.FACILITATORS),
         )
-    await services.announce(change)
     return len(copies)
 
 
-async def remove_item(
-    services: Services, panel_id: int, actor: Actor, step_id: int, key: str
-) -> None:
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
+async def remove_item(units: Units, panel_id: int, actor: Actor, step_id: int, key: str) -> None:
+    async with units.panel(panel_id) as unit:
+        panel = unit.panel
         require_not_closed(panel)
-        step = await _survey_step(session, panel_id, step_id)
+        step = await _survey_step(unit.session, panel_id, step_id)
         items = items_of(step)
         if not any(i.key == key for i in items):
             raise Refused(N_("There is no such question in this survey."))
-        if await _answered(session, step_id, key):
+        if await _answered(unit.session, step_id, key):
             raise Refused(N_("People have answered this question already, so it stays."))
         rest = [i for i in items if i.key != key]
-        validate_survey([*await _all_items(session, panel_id, step_id), *rest])
+        validate_survey([*await _all_items(unit.session, panel_id, step_id), *rest])
         step.settings = {**step.settings, "items": [item_to_dict(i) for i in rest]}
         step.revision += 1
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "survey.item_removed",
             {"step": step_id, "key": key},
             topics=("panel",),
             audiences=(aud.PHONES, aud.FACILITATORS),
         )
-    await services.announce(change)
 
 
 async def show_results(
-    services: Services, panel_id: int, actor: Actor, step_id: int, keys: Sequence[str]
+    units: Units, panel_id: int, actor: Actor, step_id: int, keys: Sequence[str]
 ) -> None:
     """Which opinion questions a results step shows, before and after, in the order given."""
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
-        step = await session.get(Step, step_id)
+    async with units.panel(panel_id) as unit:
+        step = await unit.session.get(Step, step_id)
         if step is None or step.panel_id != panel_id or step.kind != "results":
             raise Refused(N_("There is no such results step in this panel."))
-        data = await survey_data.load(session, panel_id)
-        known = {(before or after).key for before, after in data.opinion_pairs() if before or after}
+        asked = rows.items_by_wave(await rows.surveys_of(unit.session, panel_id))
+        known = {shown_key(pair) for pair in opinion_pairs(asked[Wave.BEFORE], asked[Wave.AFTER])}
         unknown = [key for key in keys if key not in known]
         if unknown:
             raise Refused(N_("There is no opinion question “%(key)s”."), key=unknown[0][:40])
         step.settings = {**step.settings, "opinion_items": list(dict.fromkeys(keys))}
         step.revision += 1
-        change = await record(
-            session,
-            panel.id,
+        await unit.record(
             actor,
             "results.items",
             {"step": step_id, "items": list(dict.fromkeys(keys))},
             topics=("panel",),
             audiences=(aud.PHONES, aud.FACILITATORS, aud.DISPLAY),
         )
-    await services.announce(change)
 
 
 async def answer(
-    services: Services,
+    units: Units,
     panel_id: int,
     step_id: int,
     values: Mapping[str, Sequence[str]],
@@ -273,14 +257,14 @@ async def answer(
     organiser opened for answering at home. A value that does not fit refuses the
     whole form and saves nothing, naming the question.
     """
-    async with services.db.writing() as session:
-        panel = await session.get(Panel, panel_id)
-        step = await _survey_step(session, panel_id, step_id)
+    async with units.panel(panel_id, lock=False) as unit:
+        panel = await unit.session.get(Panel, panel_id)
+        step = await _survey_step(unit.session, panel_id, step_id)
         if panel is None or panel.status == "closed":
             raise Refused(N_("This panel has ended. Thank you for your interest."))
         if participant_id is not None:
             person = await row_in_panel(
-                session,
+                unit.session,
                 Participant,
                 participant_id,
                 panel_id,
@@ -288,9 +272,9 @@ async def answer(
             )
             if panel.current_step_id != step_id and not step.settings.get("at_home"):
                 raise Refused(N_("This survey is not open right now."))
-            respondent, actor = survey_data.respondent_of(person), Actor.participant(person.id)
+            respondent, actor = rows.respondent_of(person), Actor.participant(person.id)
         else:
-            invite = await session.get(Invite, invite_id)
+            invite = await unit.session.get(Invite, invite_id)
             if invite is None or invite.panel_id != panel_id or not step.settings.get("at_home"):
                 raise Refused(N_("This survey is not open for answering at home."))
             respondent, actor = f"i:{invite.id}", Actor("invite", invite.id)
@@ -312,7 +296,7 @@ async def answer(
         now = utcnow()
         for item, reply in parsed:
             await upsert(
-                session,
+                unit.session,
                 SurveyAnswer,
                 {
                     "panel_id": panel_id,
@@ -327,16 +311,13 @@ async def answer(
             )
         if not parsed:
             return 0
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "survey.answer",
             {"step": step_id, "items": [i.key for i, _ in parsed]},
             topics=("survey_counts",),
             audiences=(aud.FACILITATORS,),
         )
-    await services.announce(change)
     return len(parsed)
 
 

@@ -3,42 +3,24 @@
 from __future__ import annotations
 
 from facilitation import timer as rules
-from facilitation.errors import N_, Refused
 from facilitation.timer import Timer
 from server.db.types import utcnow
 from server.live import audiences as aud
-from server.ops.common import lock_panel
-from server.ops.events import Actor, record
-from server.services import Services
+from server.ops.events import Actor
+from server.ops.unit import Units
 
 
-async def control(
-    services: Services, panel_id: int, actor: Actor, action: str, seconds: int = 0
-) -> None:
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
+async def control(units: Units, panel_id: int, actor: Actor, action: str, seconds: int = 0) -> None:
+    async with units.panel(panel_id) as unit:
+        panel = unit.panel
         now = utcnow()
         timer = Timer(ends_at=panel.timer_ends_at, remaining=panel.timer_remaining)
-        if action == "start":
-            new = rules.start(now, seconds)
-        elif action == "pause":
-            new = rules.pause(timer, now)
-        elif action == "resume":
-            new = rules.resume(timer, now)
-        elif action == "add":
-            new = rules.add(timer, now, seconds)
-        elif action == "stop":
-            new = rules.stop(timer)
-        else:
-            raise Refused(N_("Unknown timer action."))
+        new = rules.control(timer, now, action, seconds)
         panel.timer_ends_at, panel.timer_remaining = new.ends_at, new.remaining
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             f"timer.{action}",
             {"seconds": new.seconds_left(now)},
             topics=("timer",),
             audiences=(aud.PHONES, aud.FACILITATORS, aud.DISPLAY),
         )
-    await services.announce(change)

@@ -1,23 +1,23 @@
 """Priority votes: ballots from phones, tablets and paper; reveal; close and freeze.
 
 Secret ballots keep who voted (a receipt) apart from what was voted (the ballot). The
-ballot's `voter` is a keyed hash of step and participant, so the server can find and
-replace a participant's ballot, while nothing stored or exported links a person to
-its content.
+ballot's `voter` is a keyed hash of step and participant
+(`facilitation.ballots.secrecy`), so the server can find and replace a participant's
+ballot, while nothing stored or exported links a person to its content. Whether a
+ballot may be cast is `facilitation.casting.checked_cast`, for every kind of ballot.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections import Counter
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.ballots import Raw, ballot_from_dict, digest_ballots, tally, validate
+from facilitation.ballots.secrecy import voter_key
+from facilitation.casting import NOT_SET_UP, checked_cast, open_vote, stored_vote
 from facilitation.errors import N_, Refused
 from facilitation.votes import VoteSettings
 from server.db.models import Ballot as BallotRow
@@ -26,31 +26,46 @@ from server.db.models import Step as StepRow
 from server.db.types import utcnow
 from server.db.upsert import upsert
 from server.live import audiences as aud
-from server.ops.arguments import open_step
-from server.ops.ballot_writer import BallotRequest, Cast, vote_settings
-from server.ops.common import lock_panel, row_in_panel
-from server.ops.events import Actor, record
-from server.services import Services
+from server.ops.ballot_writer import BallotRequest, BallotWriter, Cast, ballot_row, store_ballots
+from server.ops.events import Actor
+from server.ops.unit import Units
 
 TALLY = ("tally",)
 
 
-def voter_key(secret: str, step_id: int, participant_id: int) -> str:
-    message = f"ballot:{step_id}:{participant_id}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+async def _current_step(session: AsyncSession, panel: Panel) -> tuple[StepRow | None, bool]:
+    """The step open now, and whether it is a vote that has closed."""
+    step = await session.get(StepRow, panel.current_step_id) if panel.current_step_id else None
+    closed = step is not None and await session.get(VoteResult, step.id) is not None
+    return step, closed
 
 
-def settings_of(step: StepRow) -> VoteSettings:
-    return vote_settings(step.settings)
+async def _vote_step(session: AsyncSession, panel: Panel, *, closed_too: bool) -> StepRow:
+    """The vote step open now (refused if none); a closed one only with `closed_too`."""
+    step, closed = await _current_step(session, panel)
+    open_vote(
+        running=panel.status == "running",
+        kind=step.kind if step else None,
+        closed=closed and not closed_too,
+    )
+    assert step is not None  # open_vote refuses when nothing is open
+    return step
 
 
-async def open_vote(session: AsyncSession, panel: Panel) -> tuple[StepRow, VoteSettings]:
-    step = await open_step(session, panel)
-    if step.kind != "vote":
-        raise Refused(N_("No vote is open right now."))
-    if await session.get(VoteResult, step.id) is not None:
-        raise Refused(N_("This vote has closed. The results are final."))
-    return step, settings_of(step)
+async def _vote_for(
+    session: AsyncSession, panel: Panel, source: str, table_id: int | None
+) -> tuple[StepRow, VoteSettings]:
+    step, closed = await _current_step(session, panel)
+    vote = checked_cast(
+        running=panel.status == "running" and step is not None,
+        kind=step.kind if step else None,
+        closed=closed,
+        settings=step.settings if step else {},
+        source=source,
+        table_id=table_id,
+    )
+    assert step is not None  # checked_cast refuses when nothing is open
+    return step, vote
 
 
 def _audiences(step: StepRow) -> tuple[str, ...]:
@@ -58,44 +73,20 @@ def _audiences(step: StepRow) -> tuple[str, ...]:
     return (aud.FACILITATORS, aud.DISPLAY, *((aud.PHONES,) if revealed else ()))
 
 
-async def _store(
-    session: AsyncSession,
-    step: StepRow,
-    voter: str,
-    content: dict[str, Any],
-    source: str,
-    *,
-    table_id: int | None = None,
-    entered_by: int | None = None,
-) -> None:
-    await upsert(
-        session,
-        BallotRow,
-        {
-            "id": secrets.token_hex(16),
-            "panel_id": step.panel_id,
-            "step_id": step.id,
-            "voter": voter,
-            "content": content,
-            "source": source,
-            "table_id": table_id,
-            "entered_by": entered_by,
-        },
-        conflict=("step_id", "voter"),
-        update=("content", "source", "entered_by"),
-    )
-
-
 async def cast(
-    services: Services, panel_id: int, participant_id: int, raw: Raw, key: str | None
+    ballots: BallotWriter,
+    secret: str,
+    panel_id: int,
+    participant_id: int,
+    raw: Raw,
+    key: str | None,
 ) -> Cast:
     """A participant's own secret ballot; casting again replaces it until the vote closes.
 
     Checked and written by the ballot writer, together with the ballots cast at the
     same moment (see `server.ops.ballot_writer`).
     """
-    secret = services.settings.secret_key
-    return await services.ballots.cast(
+    return await ballots.cast(
         BallotRequest(
             panel_id,
             participant_id,
@@ -107,7 +98,8 @@ async def cast(
 
 
 async def cast_for(
-    services: Services,
+    units: Units,
+    secret: str,
     panel_id: int,
     actor: Actor,
     raw: Raw,
@@ -117,25 +109,15 @@ async def cast_for(
     number: int | None = None,
 ) -> None:
     """A ballot entered on the tablet: assisted (for someone), paper, or a table's answer."""
-    secret = services.settings.secret_key
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
-        step, vote = await open_vote(session, panel)
+    async with units.panel(panel_id) as unit:
+        step, vote = await _vote_for(unit.session, unit.panel, source, table_id)
         ballot = validate(vote.config, vote.options, raw)
         if table_id is not None:
-            await row_in_panel(
-                session, PanelTable, table_id, panel_id, N_("There is no such table in this panel.")
-            )
+            await unit.row(PanelTable, table_id, N_("There is no such table in this panel."))
         if source == "table":
-            if vote.scope != "table" or table_id is None:
-                raise Refused(N_("Choose the table whose answer this is."))
             voter, stored_table = f"table:{table_id}", table_id
-        elif vote.scope == "table":
-            raise Refused(
-                N_("In this vote each table gives one answer, entered by its facilitator.")
-            )
         elif source == "assisted" and number is not None:
-            person = await session.scalar(
+            person = await unit.session.scalar(
                 select(Participant).where(
                     Participant.panel_id == panel_id, Participant.number == number
                 )
@@ -144,7 +126,7 @@ async def cast_for(
                 raise Refused(N_("There is no participant number %(number)s."), number=number)
             voter, stored_table = voter_key(secret, step.id, person.id), None
             await upsert(
-                session,
+                unit.session,
                 BallotReceipt,
                 {
                     "step_id": step.id,
@@ -155,62 +137,60 @@ async def cast_for(
                 conflict=("step_id", "participant_id"),
                 update=("assisted",),
             )
-        elif source in ("assisted", "paper"):
+        else:
             if table_id is None:
                 raise Refused(N_("Choose the table the ballot comes from."))
             voter, stored_table = f"{source}:{secrets.token_hex(12)}", table_id
-        else:
-            raise Refused(N_("Unknown kind of ballot."))
-        await _store(
-            session,
-            step,
-            voter,
-            ballot.to_dict(),
-            source,
-            table_id=stored_table,
-            entered_by=actor.id,
+        await store_ballots(
+            unit.session,
+            [
+                ballot_row(
+                    step.panel_id,
+                    step.id,
+                    voter,
+                    ballot.to_dict(),
+                    source,
+                    table_id=stored_table,
+                    entered_by=actor.id,
+                )
+            ],
         )
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             f"ballot.{source}",
             {"step": step.id, "table": table_id},
             topics=TALLY,
             audiences=_audiences(step),
         )
-    await services.announce(change)
 
 
-async def reveal(services: Services, panel_id: int, actor: Actor, shown: bool) -> None:
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
-        step = await open_step(session, panel)
-        if step.kind != "vote":
-            raise Refused(N_("No vote is open right now."))
+async def reveal(units: Units, panel_id: int, actor: Actor, shown: bool) -> None:
+    async with units.panel(panel_id) as unit:
+        step = await _vote_step(unit.session, unit.panel, closed_too=True)
         step.settings = {**step.settings, "vote_revealed": shown}
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "vote.reveal" if shown else "vote.conceal",
             {"step": step.id},
             topics=("tally", "vote"),
             audiences=(aud.FACILITATORS, aud.DISPLAY, aud.PHONES),
         )
-    await services.announce(change)
 
 
-async def close(services: Services, panel_id: int, actor: Actor) -> None:
+async def close(units: Units, panel_id: int, actor: Actor) -> None:
     """Freeze the result: the count, the sources and a digest of the ballot set."""
-    async with services.db.writing() as session:
-        panel = await lock_panel(session, panel_id)
-        step, vote = await open_vote(session, panel)
-        rows = list(await session.scalars(select(BallotRow).where(BallotRow.step_id == step.id)))
+    async with units.panel(panel_id) as unit:
+        step = await _vote_step(unit.session, unit.panel, closed_too=False)
+        vote = stored_vote(step.settings)
+        if vote is None:
+            raise Refused(NOT_SET_UP)
+        rows = list(
+            await unit.session.scalars(select(BallotRow).where(BallotRow.step_id == step.id))
+        )
         ballots = [ballot_from_dict(row.content) for row in rows]
         result = tally(vote.config, vote.options, ballots)
         sources = Counter(row.source for row in rows)
-        session.add(
+        unit.session.add(
             VoteResult(
                 step_id=step.id,
                 panel_id=panel_id,
@@ -224,13 +204,10 @@ async def close(services: Services, panel_id: int, actor: Actor) -> None:
             )
         )
         step.settings = {**step.settings, "vote_revealed": True}
-        change = await record(
-            session,
-            panel_id,
+        await unit.record(
             actor,
             "vote.close",
             {"step": step.id, "ballots": len(rows), "digest": digest_ballots(ballots)},
             topics=("tally", "vote"),
             audiences=(aud.FACILITATORS, aud.DISPLAY, aud.PHONES),
         )
-    await services.announce(change)

@@ -7,6 +7,10 @@ question, vote option) against what it refers to, every survey answer against it
 question, and the counts that appear twice (statement votes, upvotes, ballots) against
 each other. Only the files an import needs are read; the derived ones (codebook, wide
 survey files, tallies) are for people and other tools.
+
+Why one module of this size: every file of the ZIP is checked against the
+others (references, counts that appear twice), so the checks share one reader
+that knows every file read so far.
 """
 
 from __future__ import annotations
@@ -471,10 +475,10 @@ def _one_of(value: str, allowed: Sequence[str]) -> str:
     return value
 
 
-def _flag(value: str) -> int:
+def _flag(value: str) -> bool:
     if value not in ("0", "1"):
         raise Invalid(N_("A yes/no column holds 1 or 0."))
-    return int(value)
+    return value == "1"
 
 
 def _whole(value: str, minimum: int) -> int:

@@ -10,6 +10,9 @@ and out: a discussion step's `proposals` (proposal numbers) and a vote's options
 Reading a definition is strict, since it may come from a file someone edited by hand:
 every field is checked by the same rules as the setup page, unknown fields are refused
 with their name, and each problem says where it is (step 3, proposal 2, …).
+
+Why one module of this size: writing and strictly reading a definition mirror
+each other field by field; keeping both halves together keeps them in step.
 """
 
 from __future__ import annotations
@@ -23,16 +26,17 @@ from typing import Any
 import yaml
 
 from facilitation.ballots.common import check_options
+from facilitation.casting import option_labels, stored_vote
 from facilitation.deliberation.arguments import DiscussionRules
 from facilitation.deliberation.limits import checked_limit
 from facilitation.deliberation.questions import QuestionRules
 from facilitation.deliberation.states import parse_moderation_mode
 from facilitation.errors import N_, Refused
 from facilitation.panel import checked_panel_text, checked_table_count, checked_table_label
+from facilitation.proposals import checked_proposal
 from facilitation.steps import TIMER_MAX_SECONDS, checked_step
 from facilitation.survey import SurveyItem, Wave, item_to_dict, validate_item, validate_survey
 from facilitation.votes import OPTION_MAX, OPTIONS_MAX, VoteSettings
-from server.ops.proposals import checked as checked_proposal
 
 FORMAT = "borgerpanel-definition"
 VERSION = 1
@@ -81,13 +85,13 @@ def located(where: str, **params: Any) -> Iterator[None]:
         problem.where.insert(0, (where, params))
         raise
     except Refused as refusal:
-        problem = Invalid(refusal.message, **refusal.params)
-        problem.where.insert(0, (where, params))
-        raise problem from None
+        translated = Invalid(refusal.message, **refusal.params)
+        translated.where.insert(0, (where, params))
+        raise translated from None
     except (ValueError, TypeError, KeyError, IndexError):
-        problem = Invalid(N_("The settings are damaged or do not fit this kind of step."))
-        problem.where.insert(0, (where, params))
-        raise problem from None
+        damaged = Invalid(N_("The settings are damaged or do not fit this kind of step."))
+        damaged.where.insert(0, (where, params))
+        raise damaged from None
 
 
 @dataclass(frozen=True)
@@ -158,17 +162,11 @@ class Definition:
 
     def vote_settings(self, number: int) -> VoteSettings | None:
         step = self.steps[number - 1]
-        stored = step.settings.get("vote") if step.kind == "vote" else None
-        return VoteSettings.from_dict(stored) if stored else None
+        return stored_vote(step.settings) if step.kind == "vote" else None
 
     def option_labels(self, vote: VoteSettings) -> dict[str, str]:
-        """Each option's label: a proposal's title or the organiser's own text."""
-        labels = dict(vote.labels)
-        for option in vote.options:
-            found = _PROPOSAL_OPTION.fullmatch(option)
-            if found:
-                labels[option] = self.proposals[int(found.group(1)) - 1].title
-        return labels
+        """Each option's label: a proposal's title (`p<number>`) or the organiser's own text."""
+        return option_labels(vote, {n: p.title for n, p in enumerate(self.proposals, start=1)})
 
 
 # Reading, strictly.

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Invite
 from server.i18n import BABEL_LOCALES
-from server.ops.demographics import demographics
+from server.read.demographics import demographics
 from server.render import STATIC
 from server.reporting.numbers import Numbers
 from server.reporting.record import load_record, representativeness

@@ -10,6 +10,10 @@ and the import reads it back (`server.reporting.archive`), so all three agree.
 A respondent is a person with survey answers or a seat: someone with a personal invite
 code is known by the invite's pseudonym (their answers at home and at the event are one
 person's), anyone else by their participant pseudonym.
+
+Why one module of this size: the record's dataclasses and the one pass that
+loads them from the database define the portable ids together (numbers and
+pseudonyms); every reader of the record depends on both agreeing.
 """
 
 from __future__ import annotations
@@ -25,12 +29,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.ballots import ballot_from_dict, tally
+from facilitation.casting import stored_vote
 from facilitation.deliberation.plenary import answered_record, queue, upvote_counts
 from facilitation.deliberation.states import ArgumentState, QuestionState
 from facilitation.errors import Refused
 from facilitation.recruitment.representation import Representation
 from facilitation.survey import Answer, Wave, item_from_dict
-from facilitation.votes import VoteSettings
 from server.db.models import (
     ArgumentRow,
     Ballot,
@@ -44,11 +48,11 @@ from server.db.models import (
     StatementVote,
     VoteResult,
 )
-from server.ops import survey_data
-from server.ops.common import NotFound, steps_of
-from server.ops.records import question_of
-from server.ops.representation import representation_rows
-from server.ops.survey_data import SurveyData
+from server.db.records import question_of
+from server.db.rows import NotFound, steps_of
+from server.read import survey_data
+from server.read.representation import representation_rows
+from server.read.survey_data import SurveyData
 from server.reporting.definition import Definition, ProposalDef, StepDef
 
 TREATMENT = "Treatment"
@@ -322,13 +326,13 @@ async def _respondents(
             who[person.id] = person.pseudonym
             people[person.pseudonym] = Respondent(person.pseudonym, TREATMENT, False, True, table)
     for invite in invites.values():
-        person = seated.get(invite.id)
+        sitting = seated.get(invite.id)
         group = CONTROL if invite.role == "control" else TREATMENT
         table = None
-        if person is not None and person.table_id is not None:
-            table = table_number.get(person.table_id)
+        if sitting is not None and sitting.table_id is not None:
+            table = table_number.get(sitting.table_id)
         people[invite.pseudonym] = Respondent(
-            invite.pseudonym, group, True, person is not None, table
+            invite.pseudonym, group, True, sitting is not None, table
         )
     # Sorted by the random pseudonym, so no file shows the order people joined in.
     return tuple(people[key] for key in sorted(people)), who
@@ -446,14 +450,13 @@ async def _votes(
     votes = []
     ballots: list[TableBallot] = []
     for step in step_rows:
-        stored = step.settings.get("vote") if step.kind == "vote" else None
-        if not stored:
+        vote = stored_vote(step.settings) if step.kind == "vote" else None
+        if vote is None:
             continue
         rename = option_maps[step.id]
         frozen_row = await session.get(VoteResult, step.id)
         frozen = None
         running = None
-        vote = VoteSettings.from_dict(stored)
         rows = list(await session.scalars(select(Ballot).where(Ballot.step_id == step.id)))
         if frozen_row is not None:
             frozen = FrozenVote(

@@ -5,6 +5,10 @@ representativeness and demographics), so the same numbers come out of the page, 
 PDF and a panel imported from an export. Statistics come from `facilitation.analysis`
 untouched; where a number cannot be computed the result carries an `Unavailable`
 message, which the template translates.
+
+Why one module of this size: it is the whole report's view model, one section
+after another in the order the council reads them; each section is a short function
+of the record.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from facilitation.ballots import result_from_dict
 from facilitation.deliberation.statements import StatementTally
 from facilitation.recruitment.representation import Representation
 from facilitation.survey import Answer, ItemKind, SurveyItem, Wave
-from server.ops.survey_data import SurveyData, opinion_results
+from server.read.survey_data import SurveyData, opinion_results
 from server.reporting import charts
 from server.reporting.definition import ProposalDef
 from server.reporting.record import CONTROL, TREATMENT, ArgumentRecord, PanelRecord

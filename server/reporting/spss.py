@@ -15,9 +15,13 @@ import math
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from server.reporting.record import PanelRecord
 from server.reporting.tables import NON_ANSWER_CODES, Variable, wide_rows
+
+if TYPE_CHECKING:
+    from pyreadstat.pyclasses import MissingRange
 
 LABEL_MAX = 250
 NON_ANSWER_LABELS = {98.0: "Don't know", 99.0: "Prefer not to answer"}
@@ -50,14 +54,14 @@ def survey_sav(record: PanelRecord, variables: Sequence[Variable]) -> bytes:
     frame = pd.DataFrame(columns)
     for name in ("ID", "Group", "Time"):
         frame[name] = frame[name].astype(object)
-    labels = {
+    labels: dict[str, str | None] = {
         "ID": "Pseudonymous id of the respondent",
         "Group": "Treatment or Control",
         "Time": "Wave: T1 before, T2 after the discussion",
         "Sample": "All respondents",
     }
     value_labels: dict[str, dict[float, str]] = {"Sample": {1.0: "All respondents"}}
-    missing: dict[str, list[float]] = {}
+    missing: dict[str, list[int | float | str | MissingRange]] = {}
     measures = {"ID": "nominal", "Group": "nominal", "Time": "nominal", "Sample": "nominal"}
     for variable in variables:
         labels[variable.name] = variable.label[:LABEL_MAX]

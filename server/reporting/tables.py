@@ -5,6 +5,10 @@ written from it, so no file can have a column the codebook does not describe. Su
 answers come twice: in long form (one row per respondent, question and wave) and in the
 wide form that Stanford's DeliberativePolling package reads (one row per respondent and
 wave, one column per question, the same column for a question asked before and after).
+
+Why one module of this size: each column's description sits beside the code
+that fills it, for every table of the export, so the codebook cannot drift from
+the files; the tables share the column machinery.
 """
 
 from __future__ import annotations
@@ -326,15 +330,15 @@ def wide_rows(record: PanelRecord, variables: Sequence[Variable]) -> list[WideRo
             cells: dict[str, int | None] = {}
             missing: dict[str, str] = {}
             for variable in variables:
-                key = variable.items.get(wave)
-                answer = given.get(key) if key else None
-                cells[variable.name] = variable.cell(answer)
+                item = variable.items.get(wave)
+                found = given.get(item) if item else None
+                cells[variable.name] = variable.cell(found)
                 if (
-                    answer is not None
-                    and answer.non_answer is not None
+                    found is not None
+                    and found.non_answer is not None
                     and cells[variable.name] is None
                 ):
-                    missing[variable.name] = answer.non_answer.value
+                    missing[variable.name] = found.non_answer.value
             rows.append(
                 WideRow(
                     respondent, group_of.get(respondent, "Treatment"), wave.value, cells, missing

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from server.ops.accounts import authenticate
-from server.routes import route
+from server.routes.roles import route
 from server.web.access import services_of
 from server.web.csrf import checked_form
 from server.web.respond import page, t
@@ -35,7 +35,7 @@ async def login(request: Request) -> Response:
     password = str(form.get("password", ""))[:1024]
     back = _safe_next(str(form.get("next", "")))
     throttled(request, "login", limit=20, per_seconds=300)
-    account = await authenticate(services_of(request), email, password)
+    account = await authenticate(services_of(request).units, email, password)
     if account is None:
         return page(
             request,

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from server.db import rows
 from server.db.models_recruitment import Draw
-from server.ops import draws, recruitment
+from server.ops import draws
 from server.ops.events import Actor
-from server.routes import route
 from server.routes.recruitment import BASE, back_to, csv_download, job_context, organiser_only
+from server.routes.roles import route
 from server.web.access import services_of
 from server.web.csrf import checked_form
 from server.web.respond import done, is_htmx, language_of, page, t
@@ -26,7 +27,8 @@ async def start_draw(request: Request) -> Response:
     panel_id, access = await organiser_only(request)
     form = await checked_form(request)
     draw_id = await draws.start_draw(
-        services_of(request),
+        services_of(request).units,
+        services_of(request).draws,
         panel_id,
         Actor.account(access.account.id),
         str(form.get("algorithm", "maximin")),
@@ -55,21 +57,21 @@ def _no_such_draw(request: Request, panel_id: int) -> Response:
 async def draw_page(request: Request) -> Response:
     panel_id, access = await organiser_only(request)
     services = services_of(request)
-    await draws.mark_orphans(services, panel_id)
+    await draws.mark_orphans(services.units, services.draws, panel_id)
     draw = await _draw(request, panel_id)
     if draw is None:
         return _no_such_draw(request, panel_id)
     language = language_of(request)
     async with services.db.reading() as session:
-        people = await recruitment.recruits_of(session, panel_id)
-        rec = await recruitment.recruitment_of(session, panel_id)
+        people = await rows.recruits_of(session, panel_id)
+        rec = await rows.recruitment_of(session, panel_id)
     result = draw.result or {}
     chances = result.get("probabilities") or {}
     chosen = set(result.get("selected") or [])
     excluded = set(result.get("excluded_housemates") or [])
     unreachable = set(result.get("unreachable") or [])
     features = [feature for feature, _ in rec.targets] if rec else []
-    rows = [
+    people_rows = [
         {
             "id": person.external_id,
             "features": [person.features.get(f, "") for f in features],
@@ -90,7 +92,7 @@ async def draw_page(request: Request) -> Response:
         panel=panel,
         account=access.account,
         features=features,
-        rows=rows,
+        rows=people_rows,
         **job_context(language, draw),
     )
 
@@ -99,7 +101,7 @@ async def draw_status(request: Request) -> Response:
     """The job's card alone, for the page to poll while the draw runs."""
     panel_id, _access = await organiser_only(request)
     services = services_of(request)
-    await draws.mark_orphans(services, panel_id)
+    await draws.mark_orphans(services.units, services.draws, panel_id)
     draw = await _draw(request, panel_id)
     if draw is None:
         return _no_such_draw(request, panel_id)
@@ -123,7 +125,10 @@ async def cancel_draw(request: Request) -> Response:
     panel_id, access = await organiser_only(request)
     await checked_form(request)
     draw_id = int(request.path_params["draw_id"])
-    await draws.cancel(services_of(request), panel_id, Actor.account(access.account.id), draw_id)
+    services = services_of(request)
+    await draws.cancel(
+        services.units, services.draws, panel_id, Actor.account(access.account.id), draw_id
+    )
     return done(
         request,
         t(request, "The draw is stopping. Nobody will be selected by it."),
@@ -156,8 +161,8 @@ async def draw_result_csv(request: Request) -> Response:
     if draw is None:
         return _no_such_draw(request, panel_id)
     async with services_of(request).db.reading() as session:
-        people = {r.external_id: r for r in await recruitment.recruits_of(session, panel_id)}
-        rec = await recruitment.recruitment_of(session, panel_id)
+        people = {r.external_id: r for r in await rows.recruits_of(session, panel_id)}
+        rec = await rows.recruitment_of(session, panel_id)
     features = [feature for feature, _ in rec.targets] if rec else []
     result = draw.result or {}
     chosen = set(result.get("selected") or [])

@@ -7,13 +7,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
+from facilitation import timer as timer_rules
+from facilitation.agenda import FACILITATOR_ACTIONS
 from facilitation.errors import N_, Refused
 from facilitation.steps import parse_timer_minutes
 from server.db.models import Participant
 from server.live import audiences as aud
 from server.ops import agenda, joining, timer
 from server.ops.events import Actor
-from server.routes import route, socket
+from server.routes.roles import route, socket
 from server.screens.registry import render_screen
 from server.services import Services
 from server.web import live
@@ -27,8 +29,6 @@ from server.web.access import (
 from server.web.csrf import checked_form, csrf_token
 from server.web.respond import done, language_of, page, t
 
-AGENDA_ACTIONS = ("start", "advance", "back", "close", "reopen", "go_to")
-TIMER_ACTIONS = ("start", "pause", "resume", "add", "stop")
 DEFAULT_TIMER_SECONDS = 5 * 60
 
 
@@ -60,13 +60,11 @@ async def agenda_action(request: Request) -> Response:
     action = request.path_params["action"]
     access = await require_staff(request, panel_id)
     form = await checked_form(request)
-    if action not in AGENDA_ACTIONS:
+    if action not in FACILITATOR_ACTIONS:
         raise Refused(N_("Unknown agenda action."))
     index = _int(form.get("index")) if action == "go_to" else None
-    if action == "go_to" and index is None:
-        raise Refused(N_("Choose a step to open."))
     await agenda.transition(
-        services_of(request), panel_id, Actor.account(access.account.id), action, index
+        services_of(request).units, panel_id, Actor.account(access.account.id), action, index
     )
     return done(request, t(request, "Done."), f"/panels/{panel_id}/run")
 
@@ -76,7 +74,7 @@ async def timer_action(request: Request) -> Response:
     action = request.path_params["action"]
     access = await require_staff(request, panel_id)
     form = await checked_form(request)
-    if action not in TIMER_ACTIONS:
+    if action not in timer_rules.ACTIONS:
         raise Refused(N_("Unknown timer action."))
     seconds = 0
     if action == "start":
@@ -87,7 +85,7 @@ async def timer_action(request: Request) -> Response:
     elif action == "add":
         seconds = _int(form.get("seconds")) or 60
     await timer.control(
-        services_of(request), panel_id, Actor.account(access.account.id), action, seconds
+        services_of(request).units, panel_id, Actor.account(access.account.id), action, seconds
     )
     return done(request, t(request, "Done."), f"/panels/{panel_id}/run")
 
@@ -103,7 +101,7 @@ async def move_participant(request: Request) -> Response:
     services = services_of(request)
     participant_id = await _participant_by_number(services, panel_id, number)
     await joining.move(
-        services, panel_id, Actor.account(access.account.id), participant_id, table_id
+        services.units, panel_id, Actor.account(access.account.id), participant_id, table_id
     )
     return done(
         request,

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from facilitation.errors import N_, Refused
 from server.ops import arguments, questions, wall
 from server.ops.events import Actor
-from server.routes import route
+from server.routes.roles import route
 from server.web.access import require_staff, services_of
 from server.web.csrf import checked_form
 from server.web.respond import done, t
@@ -34,13 +34,15 @@ async def moderate_argument(request: Request) -> Response:
     form = await checked_form(request)
     actor = Actor.account(access.account.id)
     if action == "merge":
-        duplicates = [int(v) for v in form.getlist("duplicates") if str(v).isdigit()]
-        await arguments.merge(services_of(request), panel_id, actor, argument_id, duplicates)
+        duplicates = [
+            int(v) for v in form.getlist("duplicates") if isinstance(v, str) and v.isdigit()
+        ]
+        await arguments.merge(services_of(request).units, panel_id, actor, argument_id, duplicates)
         return done(request, t(request, "Merged."), f"/panels/{panel_id}/run")
     if action not in ARGUMENT_ACTIONS:
         raise Refused(N_("Unknown moderation action."))
     await arguments.moderate(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         actor,
         argument_id,
@@ -62,7 +64,7 @@ async def run_question(request: Request) -> Response:
         raise Refused(N_("Unknown question action."))
     to = str(form.get("to", ""))
     await questions.lead_action(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         Actor.account(access.account.id),
         question_id,
@@ -81,7 +83,7 @@ async def steer_wall(request: Request) -> Response:
     form = await checked_form(request)
     page = str(form.get("page", ""))
     await wall.set_wall(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         Actor.account(access.account.id),
         sort=str(form["sort"]) if "sort" in form else None,

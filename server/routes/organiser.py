@@ -10,10 +10,11 @@ from starlette.responses import RedirectResponse, Response
 from facilitation.codes import format_join_code
 from facilitation.steps import StepKind
 from server.db.models import Account, PanelMember
+from server.db.rows import proposals_of
 from server.ops import agenda, panels
+from server.ops import steps as agenda_steps
 from server.ops.events import Actor
-from server.ops.proposals import proposals_of
-from server.routes import route
+from server.routes.roles import route
 from server.screens.common import qr_svg
 from server.web.access import (
     require_account,
@@ -42,7 +43,7 @@ async def create(request: Request) -> Response:
     account = await require_organiser(request)
     form = await checked_form(request)
     panel_id = await panels.create_panel(
-        services_of(request),
+        services_of(request).units,
         account,
         str(form.get("title", "")),
         str(form.get("question", "")),
@@ -116,7 +117,7 @@ def _back(panel_id: int) -> str:
 async def edit_text(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
     await panels.update_text(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         actor,
         str(form.get("title", "")),
@@ -128,14 +129,16 @@ async def edit_text(request: Request) -> Response:
 
 async def table_count(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
-    await panels.set_table_count(services_of(request), panel_id, actor, str(form.get("count", "")))
+    await panels.set_table_count(
+        services_of(request).units, panel_id, actor, str(form.get("count", ""))
+    )
     return done(request, t(request, "Saved."), _back(panel_id))
 
 
 async def rename_table(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
     await panels.rename_table(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         actor,
         int(request.path_params["table_id"]),
@@ -146,8 +149,8 @@ async def rename_table(request: Request) -> Response:
 
 async def add_step(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
-    await panels.add_step(
-        services_of(request),
+    await agenda_steps.add_step(
+        services_of(request).units,
         panel_id,
         actor,
         str(form.get("kind", "")),
@@ -160,8 +163,8 @@ async def add_step(request: Request) -> Response:
 
 async def edit_step(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
-    await panels.edit_step(
-        services_of(request),
+    await agenda_steps.edit_step(
+        services_of(request).units,
         panel_id,
         actor,
         int(request.path_params["step_id"]),
@@ -175,8 +178,8 @@ async def edit_step(request: Request) -> Response:
 
 async def move_step(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
-    await panels.move_step(
-        services_of(request),
+    await agenda_steps.move_step(
+        services_of(request).units,
         panel_id,
         actor,
         int(request.path_params["step_id"]),
@@ -187,40 +190,40 @@ async def move_step(request: Request) -> Response:
 
 async def delete_step(request: Request) -> Response:
     panel_id, actor, _form = await organiser_form(request)
-    await panels.delete_step(
-        services_of(request), panel_id, actor, int(request.path_params["step_id"])
+    await agenda_steps.delete_step(
+        services_of(request).units, panel_id, actor, int(request.path_params["step_id"])
     )
     return done(request, t(request, "Step deleted."), _back(panel_id))
 
 
 async def open_panel(request: Request) -> Response:
     panel_id, actor, _form = await organiser_form(request)
-    await agenda.transition(services_of(request), panel_id, actor, "open")
+    await agenda.transition(services_of(request).units, panel_id, actor, "open")
     return done(request, t(request, "The panel is open: people can join now."), _back(panel_id))
 
 
 async def renew_join_code(request: Request) -> Response:
     panel_id, actor, _form = await organiser_form(request)
-    await panels.renew_join_code(services_of(request), panel_id, actor)
+    await panels.renew_join_code(services_of(request).units, panel_id, actor)
     return done(request, t(request, "The panel has a new join code."), _back(panel_id))
 
 
 async def renew_display_link(request: Request) -> Response:
     panel_id, actor, _form = await organiser_form(request)
-    await panels.renew_display_link(services_of(request), panel_id, actor)
+    await panels.renew_display_link(services_of(request).units, panel_id, actor)
     return done(request, t(request, "The old display link no longer works."), _back(panel_id))
 
 
 async def add_member(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
-    await panels.add_member(services_of(request), panel_id, actor, str(form.get("email", "")))
+    await panels.add_member(services_of(request).units, panel_id, actor, str(form.get("email", "")))
     return done(request, t(request, "Added to the team."), _back(panel_id))
 
 
 async def remove_member(request: Request) -> Response:
     panel_id, actor, _form = await organiser_form(request)
     await panels.remove_member(
-        services_of(request), panel_id, actor, int(request.path_params["account_id"])
+        services_of(request).units, panel_id, actor, int(request.path_params["account_id"])
     )
     return done(request, t(request, "Removed from the team."), _back(panel_id))
 

@@ -8,7 +8,7 @@ from starlette.websockets import WebSocket
 
 from server.db.models import Panel, Participant
 from server.live import audiences as aud
-from server.routes import route, socket
+from server.routes.roles import route, socket
 from server.screens.registry import render_screen
 from server.web import live
 from server.web.access import Forbidden, require_participant, services_of

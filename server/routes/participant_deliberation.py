@@ -8,7 +8,7 @@ from starlette.responses import Response
 from facilitation.errors import N_, Refused
 from server.ops import arguments, questions
 from server.ops.idempotency import checked_key
-from server.routes import route
+from server.routes.roles import route
 from server.web.access import require_participant, services_of
 from server.web.csrf import checked_form
 from server.web.respond import done, t
@@ -26,7 +26,11 @@ async def send_argument(request: Request) -> Response:
     form = await checked_form(request)
     fields = {name: str(form.get(name, "")) for name in ("proposal", "stance", "text")}
     result = await arguments.submit(
-        services_of(request), panel_id, person.id, fields, checked_key(form.get("idempotency_key"))
+        services_of(request).units,
+        panel_id,
+        person.id,
+        fields,
+        checked_key(form.get("idempotency_key")),
     )
     message = (
         t(request, "Sent. It appears on the wall when a facilitator approves it.")
@@ -44,7 +48,12 @@ async def change_argument(request: Request) -> Response:
     if action not in ("edit", "withdraw"):
         raise Refused(N_("Unknown action."))
     await arguments.author_change(
-        services_of(request), panel_id, person.id, argument_id, action, str(form.get("text", ""))
+        services_of(request).units,
+        panel_id,
+        person.id,
+        argument_id,
+        action,
+        str(form.get("text", "")),
     )
     message = t(request, "Saved.") if action == "edit" else t(request, "Withdrawn.")
     return done(request, message, f"/p/{panel_id}")
@@ -55,7 +64,7 @@ async def vote_on_statement(request: Request) -> Response:
     person = await require_participant(request, panel_id)
     form = await checked_form(request)
     await arguments.statement_vote(
-        services_of(request), panel_id, person.id, argument_id, str(form.get("choice", ""))
+        services_of(request).units, panel_id, person.id, argument_id, str(form.get("choice", ""))
     )
     return done(request, t(request, "Your vote is counted. You can change it."), f"/p/{panel_id}")
 
@@ -65,7 +74,7 @@ async def write_question(request: Request) -> Response:
     person = await require_participant(request, panel_id)
     form = await checked_form(request)
     await questions.draft(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         person.id,
         str(form.get("text", "")),
@@ -84,7 +93,12 @@ async def change_question(request: Request) -> Response:
     if action not in QUESTION_ACTIONS:
         raise Refused(N_("Unknown action."))
     await questions.table_action(
-        services_of(request), panel_id, person.id, question_id, action, str(form.get("text", ""))
+        services_of(request).units,
+        panel_id,
+        person.id,
+        question_id,
+        action,
+        str(form.get("text", "")),
     )
     messages = {
         "edit": t(request, "Saved."),
@@ -99,7 +113,7 @@ async def support_question(request: Request) -> Response:
     person = await require_participant(request, panel_id)
     form = await checked_form(request)
     on = form.get("upvote", "on") != "off"
-    await questions.upvote(services_of(request), panel_id, person.id, question_id, on)
+    await questions.upvote(services_of(request).units, panel_id, person.id, question_id, on)
     message = t(request, "Thank you for your support.") if on else t(request, "Support removed.")
     return done(request, message, f"/p/{panel_id}")
 

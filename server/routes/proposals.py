@@ -6,8 +6,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.ops import panels, proposals
-from server.routes import route
+from server.ops import steps as agenda_steps
 from server.routes.organiser import organiser_form
+from server.routes.roles import route
 from server.web.access import services_of
 from server.web.respond import done, t
 
@@ -19,7 +20,7 @@ def _back(panel_id: int) -> str:
 async def add_proposal(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
     await proposals.add(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         actor,
         str(form.get("title", "")),
@@ -31,7 +32,7 @@ async def add_proposal(request: Request) -> Response:
 async def edit_proposal(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
     await proposals.edit(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         actor,
         int(request.path_params["proposal_id"]),
@@ -44,7 +45,7 @@ async def edit_proposal(request: Request) -> Response:
 async def delete_proposal(request: Request) -> Response:
     panel_id, actor, _form = await organiser_form(request)
     await proposals.delete(
-        services_of(request), panel_id, actor, int(request.path_params["proposal_id"])
+        services_of(request).units, panel_id, actor, int(request.path_params["proposal_id"])
     )
     return done(request, t(request, "Proposal deleted."), _back(panel_id))
 
@@ -52,7 +53,7 @@ async def delete_proposal(request: Request) -> Response:
 async def panel_settings(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
     await panels.update_settings(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         actor,
         str(form.get("moderation", "")),
@@ -64,8 +65,8 @@ async def panel_settings(request: Request) -> Response:
 async def step_settings(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
     values = {key: str(value) for key, value in form.items() if key != "proposals"}
-    await panels.edit_step_settings(
-        services_of(request),
+    await agenda_steps.edit_step_settings(
+        services_of(request).units,
         panel_id,
         actor,
         int(request.path_params["step_id"]),

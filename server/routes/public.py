@@ -10,7 +10,7 @@ from facilitation.errors import Refused
 from facilitation.panel import LANGUAGES
 from server.i18n import refusal_text
 from server.ops import joining
-from server.routes import route
+from server.routes.roles import route
 from server.web.access import remember_seat, seat_of, services_of
 from server.web.csrf import checked_form
 from server.web.respond import language_of, page
@@ -25,7 +25,7 @@ async def join_link(request: Request) -> Response:
     """Where the QR code leads: one tap to join, or straight in if already seated."""
     code = request.path_params["code"]
     try:
-        panel = await joining.panel_for_code(services_of(request), code)
+        panel = await joining.panel_for_code(services_of(request).units, code)
     except Refused as refusal:
         return page(
             request,
@@ -55,10 +55,10 @@ async def join(request: Request) -> Response:
     try:
         if joining.looks_like_invite(code):
             # A personal code from an invitation letter: the same seat on any phone.
-            participant = await joining.join_with_invite(services, code)
+            participant = await joining.join_with_invite(services.units, code)
         else:
-            panel = await joining.panel_for_code(services, code)
-            participant = await joining.join(services, code, seat_of(request, panel.id))
+            panel = await joining.panel_for_code(services.units, code)
+            participant = await joining.join(services.units, code, seat_of(request, panel.id))
     except Refused as refusal:
         return page(
             request,

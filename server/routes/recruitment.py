@@ -26,13 +26,14 @@ from facilitation.recruitment.csvtable import MAX_FILE_BYTES
 from facilitation.recruitment.draw import Relaxation
 from facilitation.recruitment.lifecycle import HOLDS_A_SEAT, Status
 from facilitation.recruitment.problems import ProblemsRefused
+from server.db import rows
 from server.db.models import Invite
 from server.db.models_recruitment import Draw
 from server.i18n import refusal_text, translate
 from server.live import audiences as aud
 from server.ops import arms, draws, invite_codes, recruitment
 from server.ops.events import Actor
-from server.routes import route
+from server.routes.roles import route
 from server.screens.registry import fragments_for, render
 from server.services import Services
 from server.web.access import StaffAccess, require_staff, services_of
@@ -155,10 +156,10 @@ async def recruitment_page(
     language = language_of(request)
     context: dict[str, Any] = {}
     if access.organiser:
-        await draws.mark_orphans(services, panel_id)
+        await draws.mark_orphans(services.units, services.draws, panel_id)
         async with services.db.reading() as session:
-            rec = await recruitment.recruitment_of(session, panel_id)
-            recruits = await recruitment.recruits_of(session, panel_id)
+            rec = await rows.recruitment_of(session, panel_id)
+            recruits = await rows.recruits_of(session, panel_id)
             past = await draws.draws_of(session, panel_id)
             split = await arms.latest_split(session, panel_id)
             invites = Counter(
@@ -174,8 +175,8 @@ async def recruitment_page(
         drawn = any(r.status != Status.POOL for r in recruits)
         context.update(
             rec=rec,
-            targets=recruitment.targets_of(rec) if rec else {},
-            shares=recruitment.shares_of(rec) if rec else None,
+            targets=rows.targets_of(rec) if rec else {},
+            shares=rows.shares_of(rec) if rec else None,
             pool_size=len(recruits),
             statuses=statuses,
             arms=by_arm,
@@ -232,7 +233,7 @@ async def upload_targets(request: Request) -> Response:
     data, filename = form.file()
     try:
         await recruitment.upload_targets(
-            services_of(request),
+            services_of(request).units,
             panel_id,
             Actor.account(access.account.id),
             data,
@@ -251,7 +252,7 @@ async def upload_people(request: Request) -> Response:
     data, filename = form.file()
     try:
         count = await recruitment.upload_people(
-            services_of(request),
+            services_of(request).units,
             panel_id,
             Actor.account(access.account.id),
             data,

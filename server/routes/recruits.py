@@ -13,11 +13,12 @@ from starlette.responses import Response
 
 from facilitation.recruitment.invites import format_invite_code
 from facilitation.recruitment.lifecycle import Status
+from server.db import rows
 from server.db.models import Invite
 from server.ops import arms, confirmations, draws, invite_codes, recruitment
 from server.ops.events import Actor
-from server.routes import route
 from server.routes.recruitment import BASE, back_to, csv_download, organiser_only
+from server.routes.roles import route
 from server.screens.common import qr_svg
 from server.services import Services
 from server.web.access import services_of
@@ -31,8 +32,8 @@ async def people_page(request: Request) -> Response:
     panel_id, access = await organiser_only(request)
     services = services_of(request)
     async with services.db.reading() as session:
-        rec = await recruitment.recruitment_of(session, panel_id)
-        people = await recruitment.recruits_of(session, panel_id)
+        rec = await rows.recruitment_of(session, panel_id)
+        people = await rows.recruits_of(session, panel_id)
         contacts = await recruitment.contacts_of(session, panel_id)
         past = [
             d
@@ -74,7 +75,7 @@ async def change_status(request: Request) -> Response:
     panel_id, access = await organiser_only(request)
     form = await checked_form(request)
     recruit = await confirmations.change_status(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         Actor.account(access.account.id),
         int(request.path_params["recruit_id"]),
@@ -94,7 +95,7 @@ async def split(request: Request) -> Response:
     panel_id, access = await organiser_only(request)
     form = await checked_form(request)
     row = await arms.split(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         Actor.account(access.account.id),
         [str(value) for value in form.getlist("strata")],
@@ -118,7 +119,7 @@ async def issue_invites(request: Request) -> Response:
     panel_id, access = await organiser_only(request)
     await checked_form(request)
     count = await invite_codes.issue_invites(
-        services_of(request), panel_id, Actor.account(access.account.id)
+        services_of(request).units, panel_id, Actor.account(access.account.id)
     )
     return done(
         request, t(request, "%(count)s invite codes issued.", count=count), back_to(panel_id)
@@ -134,7 +135,7 @@ async def invites_csv(request: Request) -> Response:
     panel_id, _access = await organiser_only(request)
     services = services_of(request)
     async with services.db.reading() as session:
-        rec = await recruitment.recruitment_of(session, panel_id)
+        rec = await rows.recruitment_of(session, panel_id)
         letters = await invite_codes.letters(session, panel_id)
     columns = list(rec.contact_columns) if rec else []
     out = io.StringIO()
@@ -158,7 +159,7 @@ async def letters_page(request: Request) -> Response:
     panel_id, access = await organiser_only(request)
     services = services_of(request)
     async with services.db.reading() as session:
-        rec = await recruitment.recruitment_of(session, panel_id)
+        rec = await rows.recruitment_of(session, panel_id)
         letters = await invite_codes.letters(session, panel_id)
     async with services.hub.view(panel_id) as view:
         panel = await view.panel()

@@ -24,7 +24,7 @@ from server.reporting.definition import Invalid, definition_from_yaml, definitio
 from server.reporting.export import export_zip
 from server.reporting.page import TEMPLATE, load_report, report_context
 from server.reporting.record import load_record
-from server.routes import route
+from server.routes.roles import route
 from server.web.access import require_organiser, require_staff, services_of
 from server.web.csrf import checked_upload
 from server.web.respond import language_of, page, t
@@ -99,7 +99,7 @@ async def import_archive(request: Request) -> Response:
     except Invalid as problem:
         return _refused(request, account, problem)
     panel_id, renamed = await panel_import.import_record(
-        services_of(request), Actor.account(account.id), account, record
+        services_of(request).units, Actor.account(account.id), account, record
     )
     message = t(request, "The panel was imported. It is closed: its data can be read, not changed.")
     if renamed:
@@ -121,7 +121,7 @@ async def import_definition(request: Request) -> Response:
     except Invalid as problem:
         return _refused(request, account, problem)
     panel_id = await panel_import.create_from_definition(
-        services_of(request), Actor.account(account.id), account, definition
+        services_of(request).units, Actor.account(account.id), account, definition
     )
     request.session["flash"] = {
         "message": t(request, "A new draft panel was made from the definition."),

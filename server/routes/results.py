@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from server.ops import surveys
 from server.ops.events import Actor
-from server.routes import route
+from server.routes.roles import route
 from server.web.access import require_staff, services_of
 from server.web.csrf import checked_form
 from server.web.respond import done, t
@@ -18,7 +18,7 @@ async def choose_opinion_items(request: Request) -> Response:
     access = await require_staff(request, panel_id)
     form = await checked_form(request)
     await surveys.show_results(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         Actor.account(access.account.id),
         int(request.path_params["step_id"]),

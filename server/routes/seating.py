@@ -16,8 +16,8 @@ from starlette.responses import Response
 from server.db.models_recruitment import SeatingPlan
 from server.ops import seating_plans
 from server.ops.events import Actor
-from server.routes import route
 from server.routes.recruitment import say
+from server.routes.roles import route
 from server.web.access import require_staff, services_of
 from server.web.csrf import checked_form
 from server.web.respond import done, language_of, page, t
@@ -101,7 +101,7 @@ async def propose(request: Request) -> Response:
     access = await require_staff(request, panel_id, organiser=True)
     form = await checked_form(request)
     await seating_plans.propose(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         Actor.account(access.account.id),
         [str(v) for v in form.getlist("diversify")],
@@ -122,7 +122,7 @@ async def apply(request: Request) -> Response:
     access = await require_staff(request, panel_id, organiser=True)
     await checked_form(request)
     moved = await seating_plans.apply(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         Actor.account(access.account.id),
         int(request.path_params["plan_id"]),

@@ -7,8 +7,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.ops import surveys
-from server.routes import route
 from server.routes.organiser import organiser_form
+from server.routes.roles import route
 from server.web.access import services_of
 from server.web.respond import done, t
 
@@ -24,7 +24,7 @@ def _fields(form: FormData) -> dict[str, str]:
 async def survey_settings(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
     await surveys.set_survey(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         actor,
         int(request.path_params["step_id"]),
@@ -37,7 +37,7 @@ async def survey_settings(request: Request) -> Response:
 async def add_item(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
     await surveys.save_item(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         actor,
         int(request.path_params["step_id"]),
@@ -50,7 +50,7 @@ async def add_item(request: Request) -> Response:
 async def edit_item(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
     await surveys.save_item(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         actor,
         int(request.path_params["step_id"]),
@@ -63,7 +63,7 @@ async def edit_item(request: Request) -> Response:
 async def repeat_items(request: Request) -> Response:
     panel_id, actor, form = await organiser_form(request)
     count = await surveys.repeat_items(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         actor,
         int(request.path_params["step_id"]),
@@ -77,7 +77,7 @@ async def repeat_items(request: Request) -> Response:
 async def delete_item(request: Request) -> Response:
     panel_id, actor, _form = await organiser_form(request)
     await surveys.remove_item(
-        services_of(request),
+        services_of(request).units,
         panel_id,
         actor,
         int(request.path_params["step_id"]),

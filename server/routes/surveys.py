@@ -9,10 +9,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from facilitation.errors import Refused
 from facilitation.recruitment.invites import format_invite_code
+from server.db import rows
 from server.db.models import Invite, Panel, Step
 from server.i18n import refusal_text
-from server.ops import joining, survey_data, surveys
-from server.routes import route
+from server.ops import joining, surveys
+from server.routes.roles import route
 from server.web.access import Missing, require_participant, services_of
 from server.web.csrf import checked_form
 from server.web.respond import is_htmx, language_of, page, refused, t
@@ -45,7 +46,7 @@ async def phone_survey(request: Request) -> Response:
     step = await _step(request, panel_id)
     async with services_of(request).db.reading() as session:
         panel = await session.get(Panel, panel_id)
-        answers = await surveys.answers_of(session, step.id, survey_data.respondent_of(person))
+        answers = await surveys.answers_of(session, step.id, rows.respondent_of(person))
     return page(
         request,
         "participant/survey.html",
@@ -65,7 +66,7 @@ async def phone_answer(request: Request) -> Response:
     step = await _step(request, panel_id)
     form = await checked_form(request)
     count = await surveys.answer(
-        services_of(request), panel_id, step.id, _values(form), participant_id=person.id
+        services_of(request).units, panel_id, step.id, _values(form), participant_id=person.id
     )
     return _saved(request, count, language_of(request))
 
@@ -74,7 +75,9 @@ async def _invite(request: Request) -> tuple[str, Invite]:
     """The invite the personal link names: the code is the key, like the display link."""
     throttled(request, "invite", limit=300, per_seconds=60)
     try:
-        invite = await joining.invite_for_code(services_of(request), request.path_params["code"])
+        invite = await joining.invite_for_code(
+            services_of(request).units, request.path_params["code"]
+        )
     except Refused:
         raise Missing from None
     return invite.code, invite
@@ -137,7 +140,7 @@ async def invite_answer(request: Request) -> Response:
     form = await checked_form(request)
     try:
         count = await surveys.answer(
-            services_of(request), step.panel_id, step.id, _values(form), invite_id=invite.id
+            services_of(request).units, step.panel_id, step.id, _values(form), invite_id=invite.id
         )
     except Refused as refusal:
         return refused(

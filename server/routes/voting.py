@@ -12,7 +12,7 @@ from server.i18n import negotiate
 from server.ops import voting
 from server.ops.events import Actor
 from server.ops.idempotency import checked_key
-from server.routes import route
+from server.routes.roles import route
 from server.screens.participant_vote import mine_context
 from server.screens.registry import OOB
 from server.web.access import Forbidden, require_staff, seat_of, services_of
@@ -42,7 +42,8 @@ async def cast(request: Request) -> Response:
     form = await checked_form(request)
     services = services_of(request)
     counted = await voting.cast(
-        services,
+        services.ballots,
+        services.settings.secret_key,
         panel_id,
         participant_id,
         raw_ballot(form),
@@ -75,8 +76,10 @@ async def enter(request: Request) -> Response:
     number = str(form.get("number", "")).strip()
     if number and not number.isdigit():
         raise Refused(N_("The participant number must be a whole number."))
+    services = services_of(request)
     await voting.cast_for(
-        services_of(request),
+        services.units,
+        services.settings.secret_key,
         panel_id,
         Actor.account(access.account.id),
         raw_ballot(form),
@@ -94,7 +97,9 @@ async def reveal(request: Request) -> Response:
     access = await require_staff(request, panel_id)
     form = await checked_form(request)
     shown = form.get("shown", "yes") != "no"
-    await voting.reveal(services_of(request), panel_id, Actor.account(access.account.id), shown)
+    await voting.reveal(
+        services_of(request).units, panel_id, Actor.account(access.account.id), shown
+    )
     message = (
         t(request, "The results are shown.") if shown else t(request, "The results are hidden.")
     )
@@ -105,7 +110,7 @@ async def close(request: Request) -> Response:
     panel_id = int(request.path_params["panel_id"])
     access = await require_staff(request, panel_id)
     await checked_form(request)
-    await voting.close(services_of(request), panel_id, Actor.account(access.account.id))
+    await voting.close(services_of(request).units, panel_id, Actor.account(access.account.id))
     return done(
         request,
         t(request, "The vote is closed and its result is final."),

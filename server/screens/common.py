@@ -11,9 +11,9 @@ from markupsafe import Markup
 from facilitation.ballots import result_from_dict
 from server.db.models import Step as StepRow
 from server.live.deliberation_view import deliberation
-from server.live.view import PanelView
+from server.live.view import Memo, PanelView
 from server.live.vote_view import votes
-from server.ops import survey_data
+from server.read import survey_data
 from server.screens.opinion_chart import OpinionChart, opinion_chart
 from server.screens.vote_chart import chart
 
@@ -46,9 +46,9 @@ async def vote_context(view: PanelView, step: StepRow) -> dict[str, Any]:
     reader = votes(view)
     if step.kind == "results":
         closed = []
-        for vote_step, vote, frozen in await reader.closed_votes():
-            labels = await reader.labels(vote)
-            closed.append((vote_step, frozen, chart(result_from_dict(frozen.result), labels)))
+        for vote_step, settings, result in await reader.closed_votes():
+            labels = await reader.labels(settings)
+            closed.append((vote_step, result, chart(result_from_dict(result.result), labels)))
         return {"closed_votes": closed, "opinion_charts": await opinion_charts(view, step)}
     if step.kind != "vote":
         return {}
@@ -78,7 +78,7 @@ async def opinion_charts(view: PanelView, step: StepRow) -> list[OpinionChart]:
             for item, result in survey_data.opinion_results(data)
         }
 
-    charts = await view.once("opinion_charts", load)
+    charts = await view.once(Memo[dict[str, OpinionChart]]("opinion_charts"), load)
     return [charts[key] for key in keys if key in charts]
 
 

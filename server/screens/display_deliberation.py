@@ -10,10 +10,10 @@ from facilitation.deliberation.plenary import queue
 from facilitation.deliberation.statements import ordered_statements
 from facilitation.deliberation.states import ArgumentState, QuestionState
 from facilitation.deliberation.visibility import ArgumentView, argument_views, question_views
+from facilitation.deliberation.wall import PER_PAGE, page_count, wall_settings
 from server.live import audiences as aud
 from server.live.deliberation_view import deliberation
 from server.live.view import PanelView
-from server.ops.wall import PER_PAGE, page_count, wall_of
 from server.screens.registry import fragment
 
 STANCES = (Stance.FOR, Stance.AGAINST, Stance.OTHER)
@@ -30,7 +30,7 @@ async def wall(view: PanelView, audience: str) -> dict[str, Any]:
     step = await d.discussion()
     if step is None:
         return {"step": None}
-    settings = wall_of(step)
+    settings = wall_settings(step.settings.get("wall"))
     tallies = await d.tallies(step.id)
     approved = [
         a
@@ -42,7 +42,7 @@ async def wall(view: PanelView, audience: str) -> dict[str, Any]:
     current = min(int(str(settings["page"])), len(pages) - 1)
     titles = await d.proposal_titles()
     counts = Counter((a.proposal_id, a.stance) for a in approved)
-    proposals = [p.id for p in await d.step_proposals(step)] or [None]
+    proposals: list[int | None] = [p.id for p in await d.step_proposals(step)] or [None]
     return {
         "step": step,
         "wall": settings,

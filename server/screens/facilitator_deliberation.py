@@ -10,10 +10,10 @@ from facilitation.deliberation.plenary import answered_record, queue
 from facilitation.deliberation.statements import ordered_statements
 from facilitation.deliberation.states import ArgumentState, HideReason, QuestionState
 from facilitation.deliberation.visibility import argument_views, question_views
+from facilitation.deliberation.wall import PER_PAGE, page_count, wall_settings
 from server.live import audiences as aud
 from server.live.deliberation_view import deliberation
 from server.live.view import PanelView
-from server.ops.wall import PER_PAGE, page_count, wall_of
 from server.screens.registry import fragment
 
 
@@ -106,7 +106,7 @@ async def wall_controls(view: PanelView, audience: str) -> dict[str, Any]:
     return {
         "panel": await view.panel(),
         "step": step,
-        "wall": wall_of(step),
+        "wall": wall_settings(step.settings.get("wall") if step else None),
         "pages": page_count(approved),
         "per_page": PER_PAGE,
     }

@@ -10,7 +10,7 @@ from typing import Any
 
 from server.live import audiences as aud
 from server.live.view import PanelView
-from server.ops.representation import gap_level, representation_table
+from server.read.representation import gap_level, representation_table
 from server.screens.registry import fragment
 
 

@@ -15,11 +15,11 @@ from facilitation.ballots import (
     SingleBallot,
     ballot_from_dict,
 )
+from facilitation.ballots.secrecy import voter_key
 from server.db.models import Ballot as BallotRow
 from server.live import audiences as aud
 from server.live.view import PanelView
 from server.live.vote_view import votes
-from server.ops.voting import voter_key
 from server.screens.registry import fragment
 from server.screens.vote_chart import chart
 

@@ -26,7 +26,7 @@ async def test_hostile_text_is_shown_as_text_and_every_screen_passes_axe(
     bus, _ = await with_proposals(live_day, panel, "Car-free centre", "Free buses")
     await open_step(live_day, panel, "discussion", proposals=f"{bus}", statement_votes="on")
     facilitator = await live_day.account("facilitator")
-    await panels.add_member(live_day.services, panel.id, SYSTEM, facilitator.email)
+    await panels.add_member(live_day.services.units, panel.id, SYSTEM, facilitator.email)
 
     async with chromium() as browser:
         _, writer = await screen(browser, live_day.base_url, NARROW_PHONE)

@@ -25,7 +25,7 @@ async def test_typed_input_survives_updates_and_a_reconnect(live_day: Day) -> No
     from server.ops import panels
     from server.ops.events import SYSTEM
 
-    await panels.add_member(live_day.services, panel.id, SYSTEM, facilitator.email)
+    await panels.add_member(live_day.services.units, panel.id, SYSTEM, facilitator.email)
     colleague = await live_day.staff("facilitator", panel)
     async with chromium() as browser:
         _, tablet = await screen(browser, live_day.base_url, TABLET)
@@ -72,7 +72,7 @@ async def test_a_phone_shows_reconnecting_and_catches_up_by_itself(live_day: Day
         await banner.wait_for(state="visible")
         assert await banner.inner_text() == "Reconnecting…"
         await tablet.post(f"/panels/{panel.id}/agenda/start")  # missed while offline
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.5)  # a deliberate network outage: the phone stays offline a while
         await context.set_offline(False)
         await phone.wait_for_selector(
             "#phone-step h1 >> text=Survey before the discussion", timeout=15_000

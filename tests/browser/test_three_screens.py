@@ -22,7 +22,7 @@ async def test_the_facilitator_advances_and_phone_and_display_follow_without_rel
     from server.ops import panels
     from server.ops.events import SYSTEM
 
-    await panels.add_member(live_day.services, panel.id, SYSTEM, facilitator.email)
+    await panels.add_member(live_day.services.units, panel.id, SYSTEM, facilitator.email)
     async with chromium() as browser:
         _, phone = await screen(browser, live_day.base_url, PHONE)
         await phone.goto(f"/j/{panel.code}")

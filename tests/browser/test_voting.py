@@ -30,7 +30,7 @@ async def test_three_phones_vote_and_the_revealed_chart_reaches_the_display(
         adopt_percent="60",
     )
     facilitator = await live_day.account("facilitator")
-    await panels.add_member(live_day.services, panel.id, SYSTEM, facilitator.email)
+    await panels.add_member(live_day.services.units, panel.id, SYSTEM, facilitator.email)
     answers = [("4", "5", "2"), ("5", "4", "1"), ("2", "5", "3")]
     async with chromium() as browser:
         _, projector = await screen(browser, live_day.base_url, PROJECTOR)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from facilitation import agenda as rules
-from facilitation.agenda import Agenda, PanelStatus
+from facilitation.agenda import FACILITATOR_ACTIONS, Agenda, PanelStatus, transition
 from facilitation.errors import Refused
 
 DRAFT = Agenda(PanelStatus.DRAFT, step_count=3)
@@ -122,3 +122,14 @@ def test_any_sequence_of_operations_keeps_the_agenda_consistent(
             assert state.current is not None and 0 <= state.current < steps
         else:
             assert state.current is None
+
+
+def test_every_agenda_action_goes_through_one_rule() -> None:
+    lobby = Agenda(status=PanelStatus.LOBBY, step_count=3)
+    assert transition(lobby, "start").current == 0
+    assert transition(lobby, "go_to", 2).current == 2
+    with pytest.raises(Refused, match="Choose a step"):
+        transition(lobby, "go_to")
+    with pytest.raises(Refused, match="Unknown agenda action"):
+        transition(lobby, "jump")
+    assert "open" not in FACILITATOR_ACTIONS  # opening a draft is the organiser's

@@ -10,7 +10,6 @@ searched too, and must hold it: the search is looking where the marker would be.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import logging
@@ -21,8 +20,8 @@ from sqlalchemy import select
 
 from facilitation.recruitment.synthetic import synthetic_people_csv
 from server.db.models import AuditEvent
-from server.ops.demographics import demographics
-from server.ops.representation import representation_rows
+from server.read.demographics import demographics
+from server.read.representation import representation_rows
 from tests.support.day import Day, page_seq
 from tests.support.people import Person, Recorder
 from tests.support.recruitment import (
@@ -33,6 +32,7 @@ from tests.support.recruitment import (
     upload_synthetic,
     wait_for_draw,
 )
+from tests.support.settle import settled
 
 MARK = "Qz7SECRETCONTACT"
 
@@ -111,7 +111,7 @@ async def test_contact_columns_never_leave_the_organisers_screens(
     await latecomer.post("/join", {"code": codes[coming[-1]]}, htmx=False)
     phones.append(latecomer)
     await screens["facilitator"].wait_for(["fac-representation"], timeout=10)
-    await asyncio.sleep(1.0)  # the last coalesced updates
+    await settled(live_day, panel.id)  # the last coalesced updates
 
     seen: dict[str, str] = {}
     for name, path in (

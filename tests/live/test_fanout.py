@@ -13,6 +13,7 @@ from server.db.models import PanelTable
 from server.live.change import Change, channel
 from tests.support.day import Day, PanelInfo, page_seq, text_of
 from tests.support.people import LiveScreen, Person
+from tests.support.settle import settled
 
 
 async def connect_phone(day: Day, panel: PanelInfo) -> tuple[Person, LiveScreen]:
@@ -38,7 +39,7 @@ async def test_an_advance_reaches_fifty_phones_and_the_display_within_a_second(
     display_seq = page_seq((await projector.get(f"/d/{panel.display_token}")).text)
     display = await projector.socket(f"/ws/d/{panel.display_token}", display_seq)
     await display.receive()
-    await asyncio.sleep(0.6)  # let join counts and presence settle
+    await settled(live_day, panel.id)  # join counts and presence
     for _, screen in phones:
         await screen.drain(0.05)
     await display.drain(0.05)
@@ -194,7 +195,7 @@ async def test_each_audience_gets_only_its_own_fragments(live_day: Day) -> None:
     staff_screen = await tablet.socket(f"/ws/f/{panel.id}", seq)
     await staff_screen.receive()
     await tablet.post(f"/panels/{panel.id}/agenda/start")
-    await asyncio.sleep(0.5)
+    await settled(live_day, panel.id)
     ids: dict[str, set[str]] = defaultdict(set)
     for name, screen in (("phone", phone_screen), ("staff", staff_screen)):
         for message in await screen.drain(0.3):

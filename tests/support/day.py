@@ -47,7 +47,7 @@ class Day:
     async def account(self, role: str) -> Account:
         self._accounts += 1
         return await create_account(
-            self.services,
+            self.services.units,
             f"{role}{self._accounts}@example.org",
             f"{role.title()} {self._accounts}",
             PASSWORD,
@@ -59,7 +59,7 @@ class Day:
         account = await self.account(role)
         if panel is not None and role == "facilitator":
             owner = await self._owner(panel.id)
-            await panels.add_member(self.services, panel.id, owner, account.email)
+            await panels.add_member(self.services.units, panel.id, owner, account.email)
         person = self.person()
         await person.get("/login")
         response = await person.post(
@@ -83,10 +83,15 @@ class Day:
     ) -> PanelInfo:
         owner = await self.account("organiser")
         panel_id = await panels.create_panel(
-            self.services, owner, title, "Should the city centre be car-free?", language, tables
+            self.services.units,
+            owner,
+            title,
+            "Should the city centre be car-free?",
+            language,
+            tables,
         )
         if open:
-            await agenda.transition(self.services, panel_id, SYSTEM, "open")
+            await agenda.transition(self.services.units, panel_id, SYSTEM, "open")
         return await self.info(panel_id)
 
     async def info(self, panel_id: int) -> PanelInfo:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from server.db.models import ArgumentRow, Step
-from server.ops import agenda, panels, proposals
+from server.ops import agenda, proposals
+from server.ops import steps as agenda_steps
 from server.ops.events import SYSTEM
 from tests.support.day import Day, PanelInfo
 from tests.support.people import Person
@@ -23,15 +24,17 @@ async def open_step(day: Day, panel: PanelInfo, kind: str, **settings: str) -> i
     step = steps[index]
     if settings or kind == "discussion":
         chosen = [p.strip() for p in settings.pop("proposals", "").split(",") if p.strip()]
-        await panels.edit_step_settings(
-            day.services, panel.id, SYSTEM, step.id, chosen, dict(settings)
+        await agenda_steps.edit_step_settings(
+            day.services.units, panel.id, SYSTEM, step.id, chosen, dict(settings)
         )
-    await agenda.transition(day.services, panel.id, SYSTEM, "go_to", index)
+    await agenda.transition(day.services.units, panel.id, SYSTEM, "go_to", index)
     return step.id
 
 
 async def with_proposals(day: Day, panel: PanelInfo, *titles: str) -> list[int]:
-    return [await proposals.add(day.services, panel.id, SYSTEM, title, "") for title in titles]
+    return [
+        await proposals.add(day.services.units, panel.id, SYSTEM, title, "") for title in titles
+    ]
 
 
 async def send(

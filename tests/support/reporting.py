@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from facilitation.ballots import config_from_dict, validate
+from facilitation.ballots.secrecy import voter_key
 from facilitation.recruitment.invites import new_invite_code
 from facilitation.survey import Answer, NonAnswer, answer_to_dict
 from server.db.models import (
@@ -33,9 +34,9 @@ from server.db.models import (
     SurveyAnswer,
 )
 from server.db.types import utcnow
-from server.ops import agenda, panels, voting
+from server.ops import agenda, voting
+from server.ops import steps as agenda_steps
 from server.ops.events import SYSTEM
-from server.ops.voting import voter_key
 from tests.support.day import Day, PanelInfo
 from tests.support.deliberation import with_proposals
 
@@ -361,22 +362,24 @@ async def _votes(
     vote_index = next(i for i, s in enumerate(steps) if s.kind == "vote")
     first = steps[vote_index].id
     options = [str(p) for p in facts.proposals]
-    await panels.edit_step_settings(
-        day.services,
+    await agenda_steps.edit_step_settings(
+        day.services.units,
         info.id,
         SYSTEM,
         first,
         options,
         {"method": "agreement", "scope": "individual", "results": "reveal", "adopt_percent": "60"},
     )
-    await panels.add_step(day.services, info.id, SYSTEM, "vote", "Table priorities", "", "")
+    await agenda_steps.add_step(
+        day.services.units, info.id, SYSTEM, "vote", "Table priorities", "", ""
+    )
     async with day.services.db.reading() as session:
         second = await session.scalar(
             select(Step.id).where(Step.panel_id == info.id).order_by(Step.position.desc())
         )
     assert second is not None
-    await panels.edit_step_settings(
-        day.services,
+    await agenda_steps.edit_step_settings(
+        day.services.units,
         info.id,
         SYSTEM,
         second,
@@ -390,7 +393,7 @@ async def _votes(
     )
     facts.steps.update(vote=first, table_vote=second)
     secret = day.services.settings.secret_key
-    await agenda.transition(day.services, info.id, SYSTEM, "go_to", vote_index)
+    await agenda.transition(day.services.units, info.id, SYSTEM, "go_to", vote_index)
     config = config_from_dict({"method": "agreement", "adopt_percent": 60})
     for person in people[:-1]:
         raw = {f"score:p{p}": str(rng.randint(1, 5)) for p in facts.proposals}
@@ -422,9 +425,9 @@ async def _votes(
                 table_id=tables[0],
             )
         )
-    await voting.close(day.services, info.id, SYSTEM)
+    await voting.close(day.services.units, info.id, SYSTEM)
 
-    await agenda.transition(day.services, info.id, SYSTEM, "go_to", len(steps))
+    await agenda.transition(day.services.units, info.id, SYSTEM, "go_to", len(steps))
     approval = config_from_dict({"method": "approval"})
     table_options = [f"p{options[0]}", f"p{options[1]}", "o1"]
     for n, table in enumerate(tables):
@@ -442,4 +445,4 @@ async def _votes(
                     table_id=table,
                 )
             )
-    await voting.close(day.services, info.id, SYSTEM)
+    await voting.close(day.services.units, info.id, SYSTEM)

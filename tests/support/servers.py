@@ -58,9 +58,11 @@ async def uvicorn_in_process(app: Starlette) -> AsyncIterator[str]:
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + 30
     while not server.started:
         if task.done():
             task.result()
+        assert time.monotonic() < deadline, "uvicorn did not start"
         await asyncio.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:

@@ -54,7 +54,7 @@ async def index_of(day: Day, panel: PanelInfo, step_id: int) -> int:
 
 async def open_step(day: Day, panel: PanelInfo, step_id: int) -> None:
     await agenda.transition(
-        day.services, panel.id, SYSTEM, "go_to", await index_of(day, panel, step_id)
+        day.services.units, panel.id, SYSTEM, "go_to", await index_of(day, panel, step_id)
     )
 
 

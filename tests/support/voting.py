@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from server.db.models import Step
-from server.ops import agenda, panels
+from server.ops import agenda
+from server.ops import steps as agenda_steps
 from server.ops.events import SYSTEM
 from tests.support.day import Day, PanelInfo
 from tests.support.deliberation import with_proposals
@@ -24,8 +25,8 @@ async def open_vote(
         )
     index = next(i for i, s in enumerate(steps) if s.kind == "vote")
     values = {"method": method, "scope": "individual", "results": "reveal", **settings}
-    await panels.edit_step_settings(
-        day.services, panel.id, SYSTEM, steps[index].id, [str(p) for p in proposals], values
+    await agenda_steps.edit_step_settings(
+        day.services.units, panel.id, SYSTEM, steps[index].id, [str(p) for p in proposals], values
     )
-    await agenda.transition(day.services, panel.id, SYSTEM, "go_to", index)
+    await agenda.transition(day.services.units, panel.id, SYSTEM, "go_to", index)
     return steps[index].id, [f"p{p}" for p in proposals]

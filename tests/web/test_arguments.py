@@ -179,7 +179,7 @@ async def test_hidden_arguments_tell_their_table_why_and_can_be_restored(day: Da
 
 async def test_post_moderation_shows_arguments_at_once(day: Day) -> None:
     panel = await day.panel(tables=2)
-    await panels.update_settings(day.services, panel.id, SYSTEM, "post", False)
+    await panels.update_settings(day.services.units, panel.id, SYSTEM, "post", False)
     await open_step(day, panel, "discussion", statement_votes="on")
     writer, other = await day.phone(panel), await day.phone(panel)
     response = await writer.post(f"/p/{panel.id}/arguments", {"text": "Open now", "stance": "for"})

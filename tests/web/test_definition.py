@@ -141,7 +141,7 @@ async def test_surveys_made_in_the_editor_travel_with_every_setting(day: Day) ->
     before, after = await with_surveys(day, panel, organiser)
     await at_home(day, panel, organiser, before, after)
     results = (await steps_of(day, panel, "results"))[0]
-    await surveys.show_results(day.services, panel.id, SYSTEM, results, ["cars"])
+    await surveys.show_results(day.services.units, panel.id, SYSTEM, results, ["cars"])
     text = (await organiser.get(f"/panels/{panel.id}/definition.yaml")).text
     assert "at_home: true" in text and "opinion_items:" in text and "pairs_with: cars" in text
     created = await post_definition(organiser, text)

@@ -58,7 +58,7 @@ async def elsewhere(tmp_path: Path) -> AsyncIterator[Day]:
 
 async def exported(day: Day) -> tuple[PanelDay, Person, bytes]:
     facts = await council_panel(day)
-    await agenda.transition(day.services, facts.info.id, SYSTEM, "close")
+    await agenda.transition(day.services.units, facts.info.id, SYSTEM, "close")
     organiser = await day.staff("organiser")
     response = await organiser.get(f"/panels/{facts.info.id}/export.zip")
     assert response.status_code == 200

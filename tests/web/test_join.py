@@ -63,7 +63,7 @@ async def test_an_expired_code_says_to_ask_for_the_new_one(day: Day) -> None:
 
 async def test_a_closed_panel_cannot_be_joined(day: Day) -> None:
     panel = await day.panel()
-    await agenda.transition(day.services, panel.id, SYSTEM, "close")
+    await agenda.transition(day.services.units, panel.id, SYSTEM, "close")
     phone = day.person()
     await phone.get("/")
     response = await phone.post("/join", {"code": panel.code}, htmx=False)

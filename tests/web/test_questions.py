@@ -100,4 +100,4 @@ async def panel_post_moderation(day: Day, panel_id: int) -> None:
     from server.ops import panels
     from server.ops.events import SYSTEM
 
-    await panels.update_settings(day.services, panel_id, SYSTEM, "post", False)
+    await panels.update_settings(day.services.units, panel_id, SYSTEM, "post", False)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from facilitation.recruitment.invites import normalise_invite_code
 from server.db.models import Invite, Participant
 from server.db.models_recruitment import Recruit
-from server.ops.demographics import demographics
+from server.read.demographics import demographics
 from tests.support.day import Day, PanelInfo, text_of
 from tests.support.people import Person
 from tests.support.recruitment import recruits, start_draw, upload_synthetic, wait_for_draw

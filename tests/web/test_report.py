@@ -9,7 +9,7 @@ from facilitation.analysis import Unavailable
 from facilitation.survey import Answer
 from server.ops import agenda
 from server.ops.events import SYSTEM
-from server.ops.survey_data import load, opinion_results
+from server.read.survey_data import load, opinion_results
 from server.reporting.numbers import Numbers
 from server.reporting.page import render_standalone
 from server.reporting.record import load_record
@@ -143,7 +143,7 @@ async def test_closing_the_panel_takes_away_the_warning_that_numbers_may_change(
     day: Day,
 ) -> None:
     panel = await day.panel()
-    await agenda.transition(day.services, panel.id, SYSTEM, "close")
+    await agenda.transition(day.services.units, panel.id, SYSTEM, "close")
     organiser = await day.staff("organiser")
     text = main_text((await organiser.get(f"/panels/{panel.id}/report")).text)
     assert "The panel has not been closed yet" not in text

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from facilitation.survey import Wave
+from server.db import rows
 from server.db.models import AuditEvent, Participant, Step, SurveyAnswer
-from server.ops import survey_data
+from server.read import survey_data
 from tests.support.day import Day, text_of
 from tests.support.surveys import (
     KNOWLEDGE,
@@ -169,7 +170,7 @@ async def test_home_before_and_event_after_pair_up_as_one_person(day: Day) -> No
     before_answers = data.of(Wave.BEFORE, "cars")
     after_answers = data.of(Wave.AFTER, "cars_t2")
     assert before_answers is not None and after_answers is not None
-    respondent = survey_data.respondent_of(people[0])
+    respondent = rows.respondent_of(people[0])
     assert before_answers[respondent].value == 3 and after_answers[respondent].value == 7
     [(_item, result)] = survey_data.opinion_results(data)
     assert result.change.pairs == 1  # type: ignore[union-attr]

@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.analysis import OpinionItemResult, analyse_opinion_item
-from facilitation.survey import Answer, ItemKind, SurveyItem, Wave, answer_from_dict, item_from_dict
-from server.db.models import Invite, Participant, Step, SurveyAnswer
+from facilitation.survey import Answer, SurveyItem, Wave, answer_from_dict, opinion_pairs
+from server.db.models import Invite, Participant, SurveyAnswer
+from server.db.rows import items_by_wave, surveys_of
 
 Answers = dict[str, Answer]  # respondent → answer
 
@@ -41,40 +42,19 @@ class SurveyData:
 
     def opinion_pairs(self) -> list[tuple[SurveyItem | None, SurveyItem | None]]:
         """Opinion and agreement items, each T1 item with the T2 item that repeats it."""
-        scaled = (ItemKind.OPINION, ItemKind.AGREEMENT)
-        before = [i for i in self.items[Wave.BEFORE] if i.kind in scaled]
-        after = [i for i in self.items[Wave.AFTER] if i.kind in scaled]
-        pairs: list[tuple[SurveyItem | None, SurveyItem | None]] = []
-        for item in before:
-            pairs.append((item, next((a for a in after if a.pairs_with == item.key), None)))
-        paired = {a.key for _, a in pairs if a is not None}
-        pairs += [(None, a) for a in after if a.key not in paired]
-        return pairs
-
-
-def respondent_of(participant: Participant) -> str:
-    return f"i:{participant.invite_id}" if participant.invite_id else f"p:{participant.id}"
+        return opinion_pairs(self.items[Wave.BEFORE], self.items[Wave.AFTER])
 
 
 async def load(session: AsyncSession, panel_id: int) -> SurveyData:
     data = SurveyData()
-    steps = list(
-        await session.scalars(
-            select(Step)
-            .where(Step.panel_id == panel_id, Step.kind == "survey")
-            .order_by(Step.position)
-        )
-    )
-    wave_of_step: dict[int, Wave] = {}
-    for step in steps:
-        wave = Wave(step.settings.get("wave", "T1"))
-        wave_of_step[step.id] = wave
-        data.items[wave] += [item_from_dict(raw) for raw in step.settings.get("items", [])]
+    surveys = await surveys_of(session, panel_id)
+    data.items.update(items_by_wave(surveys))
+    wave_of_step = {step.id: wave for step, wave, _items in surveys}
     rows = await session.scalars(select(SurveyAnswer).where(SurveyAnswer.panel_id == panel_id))
     for row in rows:
-        wave = wave_of_step.get(row.step_id)
-        if wave is not None:
-            data.answers[(wave, row.item_key)][row.respondent] = answer_from_dict(row.answer)
+        answered_in = wave_of_step.get(row.step_id)
+        if answered_in is not None:
+            data.answers[(answered_in, row.item_key)][row.respondent] = answer_from_dict(row.answer)
     for invite in await session.scalars(select(Invite).where(Invite.panel_id == panel_id)):
         data.pseudonyms[f"i:{invite.id}"] = invite.pseudonym
         if invite.role == "control":

@@ -24,7 +24,7 @@ from facilitation.recruitment.representation import Representation, representati
 from facilitation.recruitment.targets import PopulationShares, normalised_shares
 from server.db.models import Invite, Participant
 from server.db.models_recruitment import Recruit
-from server.ops.recruitment import recruitment_of, shares_of, targets_of
+from server.db.rows import recruitment_of, shares_of, targets_of
 
 NOTABLE_GAP = 2.0
 """Gaps of this many percentage points or more are marked."""

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.models import Invite
 from server.db.models_recruitment import Recruit
-from server.ops.recruitment import recruitment_of
+from server.db.rows import recruitment_of
 
 
 async def demographics(session: AsyncSession, panel_id: int) -> dict[str, dict[str, str]]:

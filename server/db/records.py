@@ -10,6 +10,19 @@ from server.db.models import ArgumentRow, QuestionRow
 from server.db.models import Step as StepRow
 
 
+def step_row(panel_id: int, position: int, step: Step) -> StepRow:
+    return StepRow(
+        panel_id=panel_id,
+        position=position,
+        kind=step.kind.value,
+        title=step.title,
+        body=step.body,
+        timer_seconds=step.timer_seconds,
+        settings=dict(step.settings),
+        revision=1,
+    )
+
+
 def step_of(row: StepRow) -> Step:
     return Step(StepKind(row.kind), row.title, row.body, row.timer_seconds, dict(row.settings))
 
