@@ -62,6 +62,12 @@ COALESCED_TOPICS = frozenset(
 )
 LINGER = 60.0
 """Keep a panel's subscription this long after its last screen left (reloads are common)."""
+REPAIR_WAIT = 0.5
+"""After a job failed (the database out of reach), resync every screen this soon, and
+again as long as that fails too: a seq counts as delivered only once it was rendered."""
+DEGRADED_POLL = 1.0
+"""While the broker is down, read the panel's seq this often to catch other processes'
+changes, which no message brings then."""
 
 GroupKey = tuple[tuple[str, ...], str]
 
@@ -106,7 +112,17 @@ class CheckGap:
     """See whether the seqs that were missing have arrived."""
 
 
-Job = FromBroker | Change | Arrivals | Detach | Resync | Flush | CheckGap
+@dataclass(frozen=True)
+class Repair:
+    """A job failed: resync every socket from the database (and again if that fails)."""
+
+
+@dataclass(frozen=True)
+class Poll:
+    """The broker is down: see whether another process moved the panel's seq."""
+
+
+Job = FromBroker | Change | Arrivals | Detach | Resync | Flush | CheckGap | Repair | Poll
 """What the channel's task does next; a `Change` is one made in this process (presence)."""
 
 
@@ -137,6 +153,7 @@ class PanelChannel:
         self._flush_scheduled = False
         self._last_flush = 0.0
         self._gap_scheduled = False
+        self._repair_scheduled = False
         # Rendered fragments by (audience, language), valid until a change touches one of
         # their topics. Kept per fragment: a change drops a few entries of this dict
         # instead of scanning one entry per phone.
@@ -187,6 +204,7 @@ class PanelChannel:
             and not self._busy
             and not self._flush_scheduled
             and not self._gap_scheduled
+            and not self._repair_scheduled
             and not self._arrivals
             and all(len(socket.outbox) == 0 for socket in self.sockets)
         )
@@ -202,9 +220,10 @@ class PanelChannel:
     async def _run(self) -> None:
         async with self.hub.broker.subscribe(channel(self.panel_id)) as messages:
             reader = asyncio.create_task(self._read(messages))
+            watcher = asyncio.create_task(self._watch_database())
             try:
                 # Subscribed first, then read where the panel stands: nothing in between is lost.
-                self.watermark = await self._current_seq()
+                self.watermark = await self._first_seq()
                 self.ready.set()
                 while True:
                     job = await self.jobs.get()
@@ -214,13 +233,18 @@ class PanelChannel:
                     except PanelGone:
                         await self._close_all()
                     except Exception:
-                        log.exception("live update of panel %s failed", self.panel_id)
+                        if isinstance(job, Repair):
+                            log.warning("panel %s: still cannot resync its screens", self.panel_id)
+                        else:
+                            log.exception("live update of panel %s failed", self.panel_id)
+                        self._repair_later()
                     finally:
                         self._busy = False
             finally:
-                reader.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reader
+                for task in (reader, watcher):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     async def _read(self, messages: AsyncIterator[bytes]) -> None:
         async for message in messages:
@@ -242,13 +266,16 @@ class PanelChannel:
                 await self._flush()
             case CheckGap():
                 await self._check_gap()
+            case Repair():
+                self._repair_scheduled = False
+                await self._catch_up("resyncing after a failed update")
+            case Poll():
+                if await self._current_seq() > self.watermark:
+                    await self._catch_up("changed elsewhere while the broker is down")
 
     async def _on_broker(self, message: bytes) -> None:
         if message == MISSED:
-            log.info("panel %s: broker may have lost messages; resyncing", self.panel_id)
-            self.watermark = await self._current_seq()
-            self.seen.clear()
-            await self._resync(None)
+            await self._catch_up("the broker may have lost messages")
             return
         decoded = decode(message)
         if isinstance(decoded, Presence):
@@ -479,6 +506,36 @@ class PanelChannel:
                 return (await view.panel()).seq
             except PanelGone:
                 return 0
+
+    async def _first_seq(self) -> int:
+        """Where the panel stands, waiting out a database that is out of reach."""
+        delay = REPAIR_WAIT
+        while True:
+            try:
+                return await self._current_seq()
+            except Exception:
+                log.warning("panel %s: cannot read the database yet", self.panel_id)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _repair_later(self) -> None:
+        if not self._repair_scheduled:
+            self._repair_scheduled = True
+            self._later(REPAIR_WAIT, Repair())
+
+    async def _catch_up(self, why: str) -> None:
+        """Resync every socket from the database, whatever was or was not delivered."""
+        log.info("panel %s: %s; resyncing", self.panel_id, why)
+        self.watermark = await self._current_seq()
+        self.seen.clear()
+        await self._resync(None)
+
+    async def _watch_database(self) -> None:
+        """While the broker is down no process hears another's changes: poll for them."""
+        while True:
+            await asyncio.sleep(DEGRADED_POLL)
+            if not self.hub.broker.healthy and self.sockets:
+                self.jobs.put_nowait(Poll())
 
 
 def _message(**fields: Any) -> str:

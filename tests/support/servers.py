@@ -120,4 +120,5 @@ class ServerProcess:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait(10)
         self._log.close()
