@@ -52,7 +52,12 @@ PRIVACY = (
 
 
 NON_ANSWERS = (
-    '"Don\'t know" is 98 and "prefer not to answer" 99, both declared missing values.'
+    'Where deliberativepolling.csv leaves "don\'t know" and "prefer not to answer" blank, '
+    'survey.sav has 98 ("don\'t know") and 99 ("prefer not to answer"), declared as missing '
+    "values and given no value labels. SPSS, Jamovi and DeliberativePolling leave them out "
+    'of means and shares; DeliberativePolling counts both in its "DK/NA" row. To tell the '
+    "two apart, read the file with user-defined missing values kept (pyreadstat: "
+    "user_missing=True; R haven: user_na = TRUE)."
 )
 
 
