@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html import unescape
 
 from facilitation.analysis import DiffInDiff, GroupComparison, Unavailable
 from facilitation.analysis.common import TTest
+from facilitation.analysis.opinion import Majority, WaveSummary
 from facilitation.survey import Answer
 from server.ops import agenda
 from server.ops.events import SYSTEM
@@ -220,3 +222,33 @@ async def test_knowledge_is_set_against_the_control_group_as_opinions_are(day: D
         f"{n.pct(against.participants.mean)} / {n.pct(against.controls.mean)}",
     ):
         assert number in text, number
+
+
+async def test_sides_taken_are_named_by_their_points_not_by_the_end_label(day: Day) -> None:
+    facts = await council_panel(day)
+    async with day.services.db.reading() as session:
+        record = await load_record(session, facts.info.id)
+    opinions = build_report(record, date(2026, 5, 1)).opinions
+    facilitator = await day.staff("facilitator", facts.info)
+    html = (await facilitator.get(f"/panels/{facts.info.id}/report")).text
+    cells = html.split('class="numbers opinion-sides"', 1)[1].split("</table>", 1)[0]
+    table = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cells)))  # inline tags join
+    assert "the middle, don't know and prefer not are counted beside" in table
+    n = Numbers("en")
+    sides = {"centre": ("6–10", "0–4", 5), "tolls": ("4–5", "1–2", 3)}
+    checked = 0
+    for row in opinions:
+        if row.item.key not in sides:
+            continue
+        upper, lower, middle = sides[row.item.key]
+        high, low = row.item.high_label or "agree", row.item.low_label or "disagree"
+        for summary in (row.result.before, row.result.after):
+            assert isinstance(summary, WaveSummary) and isinstance(summary.majority, Majority)
+            mj = summary.majority
+            assert f"{n.pct(mj.high_share)} on the upper side ({upper}, towards “{high}”)" in table
+            assert f"{n.pct(mj.low_share)} on the lower side ({lower}, towards “{low}”)" in table
+            assert f"{mj.neutral} (at {middle}) / {mj.dont_know} / {mj.prefer_not}" in table
+            # never the bare end label after a share, which reads as "at the very end"
+            assert f"{n.pct(mj.high_share)} {high}" not in table
+            checked += 1
+    assert checked == 4
