@@ -80,3 +80,22 @@ async def test_the_report_command_writes_html_and_says_what_is_missing(
     assert no_browser.returncode == 1
     assert "Chromium is needed to print the report to PDF" in no_browser.stderr
     assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.browser
+async def test_a_section_with_nothing_in_it_takes_no_page_of_its_own(
+    day: Day, tmp_path: Path
+) -> None:
+    chromium_path()
+    panel = await day.panel(open=False)
+    out = tmp_path / "empty.pdf"
+    done = await run_cli(tmp_path, "report", str(panel.id), "--pdf", str(out))
+    assert done.returncode == 0, done.stderr
+    pages = [re.sub(r"\s+", " ", page.extract_text()) for page in PdfReader(str(out)).pages]
+    empty = {  # what an empty section says → the section before it, on the same page
+        "This panel had no votes.": "No questions were sent to the expert panel.",
+        "The surveys had no opinion questions": "This panel had no votes.",
+    }
+    for nothing, neighbour in empty.items():
+        (page,) = [text for text in pages if nothing in text]
+        assert neighbour in page, (nothing, pages.index(page) + 1, len(pages))

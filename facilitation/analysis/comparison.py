@@ -14,6 +14,9 @@ and 2 (controls) with n₁, n₂ values, means m₁, m₂ and sample variances s
   as in `facilitation.analysis.paired`), so the estimate is the participants' mean
   change minus the controls' mean change: the part of the change that the survey
   season alone (news, campaigns, answering twice) does not explain.
+
+The values are a scale's points for an opinion item, or each person's share of correct
+answers for the knowledge index (`facilitation.analysis.knowledge`).
 """
 
 from __future__ import annotations
@@ -99,9 +102,7 @@ def welch(first: Sequence[Score], second: Sequence[Score]) -> TTest | Unavailabl
 def compare_groups(
     item: SurveyItem, participants: Mapping[K, Answer], controls: Mapping[K, Answer]
 ) -> GroupComparison:
-    first = _values(scale_points(item, participants))
-    second = _values(scale_points(item, controls))
-    return GroupComparison(group_stats(first), group_stats(second), welch(first, second))
+    return compare_scores(scale_points(item, participants), scale_points(item, controls))
 
 
 def difference_in_differences(
@@ -111,17 +112,39 @@ def difference_in_differences(
     controls_before: Mapping[K, Answer],
     controls_after: Mapping[K, Answer],
 ) -> DiffInDiff:
-    first = _changes(item, participants_before, participants_after)
-    second = _changes(item, controls_before, controls_after)
+    return compare_changes(
+        scale_points(item, participants_before),
+        scale_points(item, participants_after),
+        scale_points(item, controls_before),
+        scale_points(item, controls_after),
+    )
+
+
+def compare_scores(
+    participants: Mapping[K, Score | None], controls: Mapping[K, Score | None]
+) -> GroupComparison:
+    """Welch's test on one wave's scores per respondent; None (a non-answer) is left out."""
+    first = _values(participants)
+    second = _values(controls)
+    return GroupComparison(group_stats(first), group_stats(second), welch(first, second))
+
+
+def compare_changes(
+    participants_before: Mapping[K, Score | None],
+    participants_after: Mapping[K, Score | None],
+    controls_before: Mapping[K, Score | None],
+    controls_after: Mapping[K, Score | None],
+) -> DiffInDiff:
+    """Welch's test on each respondent's own change (pairs only) in the two groups."""
+    first = _changes(participants_before, participants_after)
+    second = _changes(controls_before, controls_after)
     return DiffInDiff(group_stats(first), group_stats(second), welch(first, second))
 
 
-def _values(points: Mapping[K, int | None]) -> list[Score]:
-    return [point for point in points.values() if point is not None]
+def _values(scores: Mapping[K, Score | None]) -> list[Score]:
+    return [score for score in scores.values() if score is not None]
 
 
-def _changes(
-    item: SurveyItem, before: Mapping[K, Answer], after: Mapping[K, Answer]
-) -> list[Score]:
-    pairs, _ = pair_up(scale_points(item, before), scale_points(item, after))
+def _changes(before: Mapping[K, Score | None], after: Mapping[K, Score | None]) -> list[Score]:
+    pairs, _ = pair_up(before, after)
     return [second - first for _, first, second in pairs]

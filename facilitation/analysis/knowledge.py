@@ -6,7 +6,9 @@ correct, and the denominator is always every knowledge item of the wave: everyon
 then scored on the same questions, so scores are comparable between people and a guess
 is never better than admitting not to know. Only someone who answered none of the
 wave's knowledge items at all is left out, as they did not take that part of the survey.
-The index is the mean score; its change is paired per respondent like an opinion item.
+The index is the mean score; its change is paired per respondent like an opinion item,
+and set against the control group's like an opinion item too: Welch's test on the
+scores after the discussion, and on each person's own change (difference in differences).
 """
 
 from __future__ import annotations
@@ -16,12 +18,19 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from facilitation.analysis.common import (
+    NO_CONTROLS,
     K,
     Result,
     Unavailable,
     mean_or_none,
     share,
     unavailable,
+)
+from facilitation.analysis.comparison import (
+    DiffInDiff,
+    GroupComparison,
+    compare_changes,
+    compare_scores,
 )
 from facilitation.analysis.paired import PairedChange, paired_change
 from facilitation.errors import N_
@@ -52,6 +61,8 @@ class KnowledgeChange(Result):
     before: KnowledgeIndex | Unavailable
     after: KnowledgeIndex | Unavailable
     change: PairedChange | Unavailable
+    controls_after: GroupComparison | Unavailable
+    diff_in_diff: DiffInDiff | Unavailable
 
 
 def knowledge_scores(
@@ -84,18 +95,39 @@ def knowledge_change(
     after_items: Sequence[SurveyItem],
     before: Mapping[K, Mapping[str, Answer]],
     after: Mapping[K, Mapping[str, Answer]],
+    controls_before: Mapping[K, Mapping[str, Answer]] | None = None,
+    controls_after: Mapping[K, Mapping[str, Answer]] | None = None,
 ) -> KnowledgeChange:
-    """The index in each wave and its paired change; a wave without items is unavailable."""
+    """The index in each wave, its paired change and the comparison with the control group.
+
+    `controls_before` / `controls_after` None: the panel has no control group. A wave
+    without items makes what needs it unavailable.
+    """
     first = knowledge_index(before_items, before) if before_items else _not_asked(True)
     second = knowledge_index(after_items, after) if after_items else _not_asked(False)
-    if isinstance(first, Unavailable):
-        return KnowledgeChange(first, second, first)
     if isinstance(second, Unavailable):
-        return KnowledgeChange(first, second, second)
-    change = paired_change(
-        knowledge_scores(before_items, before), knowledge_scores(after_items, after)
-    )
-    return KnowledgeChange(first, second, change)
+        against: GroupComparison | Unavailable = second
+    elif controls_after is None:
+        against = unavailable(NO_CONTROLS)
+    else:
+        against = compare_scores(
+            knowledge_scores(after_items, after), knowledge_scores(after_items, controls_after)
+        )
+    missing = first if isinstance(first, Unavailable) else second
+    if isinstance(missing, Unavailable):
+        return KnowledgeChange(first, second, missing, against, missing)
+    scores_before = knowledge_scores(before_items, before)
+    scores_after = knowledge_scores(after_items, after)
+    if controls_before is None or controls_after is None:
+        did: DiffInDiff | Unavailable = unavailable(NO_CONTROLS)
+    else:
+        did = compare_changes(
+            scores_before,
+            scores_after,
+            knowledge_scores(before_items, controls_before),
+            knowledge_scores(after_items, controls_after),
+        )
+    return KnowledgeChange(first, second, paired_change(scores_before, scores_after), against, did)
 
 
 def _not_asked(before: bool) -> Unavailable:

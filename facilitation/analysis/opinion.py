@@ -126,8 +126,8 @@ def opinion_change(
 def _majority(
     scale: Scale, points: list[int], neutral: int, dont_know: int, prefer_not: int
 ) -> Majority | Unavailable:
-    low = sum(1 for point in points if point < scale.neutral)
-    high = sum(1 for point in points if point > scale.neutral)
+    low = sum(1 for point in points if point in scale.low_side)
+    high = sum(1 for point in points if point in scale.high_side)
     if not points and not dont_know and not prefer_not:
         return unavailable(NOBODY)
     if low + high == 0:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from facilitation.analysis.common import (
+    NO_CONTROLS,
     NOT_ASKED_AFTER,
     NOT_ASKED_BEFORE,
     K,
@@ -26,11 +27,8 @@ from facilitation.analysis.comparison import (
 )
 from facilitation.analysis.opinion import WaveSummary, describe_wave, opinion_change
 from facilitation.analysis.paired import PairedChange
-from facilitation.errors import N_
 from facilitation.survey.answers import Answer
 from facilitation.survey.items import SurveyItem
-
-NO_CONTROLS = N_("This panel has no control group.")
 
 
 @dataclass(frozen=True)

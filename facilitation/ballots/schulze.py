@@ -5,12 +5,17 @@ every option left unranked, and expresses no preference between two unranked opt
 A *path* from a to b is a chain of pairwise wins (each link `d[x][y] > d[y][x]`); its
 strength is its weakest link, and `p[a][b]` is the strength of the strongest path (0
 without one). a beats b when `p[a][b] > p[b][a]`; Schulze proved this relation
-transitive, so it orders the options, possibly with ties.
+transitive.
 
-The full order is built in tiers: first every option no remaining option beats (the
-first tier is the winner set), then the same among the options left, and so on. No
-option in a tier beats another in it, so a tier is a true tie; inside a tier the
-options are listed in the order of the ballot, and that rule travels with the result.
+The winners are the options no other option beats. Beyond them, "beats" orders the
+options only partly: B may be undecided against D although something else beats D. So
+the full order is given in places, and one option is placed above another only when
+every option of its place and the places above beats every option of the places below.
+Places are found by peeling layers (first the unbeaten options, then the unbeaten among
+those left, and so on) and joining neighbouring layers until that holds; every cut that
+holds is a cut between layers, so these are the finest such places. Within a shared
+place the options are listed layer by layer, so none comes after an option it beats,
+and in the order of the ballot within a layer; that rule travels with the result.
 A Condorcet winner, who beats every other option head to head, always wins alone.
 """
 
@@ -26,7 +31,6 @@ from facilitation.ballots.common import (
     check_ballot_options,
     check_options,
     stored_int,
-    stored_str,
     stored_strs,
 )
 from facilitation.ballots.ranking import RankedVote, RankingBallot
@@ -36,8 +40,9 @@ from facilitation.errors import N_
 Matrix = tuple[tuple[int, ...], ...]
 
 SCHULZE_TIE_BREAK = N_(
-    "Options that no other option beats on strongest paths share a place. Within a shared "
-    "place they are listed in the order of the ballot."
+    "An option is placed above another only if it beats it on strongest paths; options "
+    "the method leaves undecided share a place (marked =). Within a shared place no option "
+    "is listed after one it beats; otherwise they follow the order of the ballot."
 )
 
 
@@ -83,8 +88,25 @@ class SchulzeResult:
         return strongest_paths(self.pairwise)
 
     @cached_property
+    def layers(self) -> tuple[tuple[str, ...], ...]:
+        """The unbeaten options, then the unbeaten among those left, and so on."""
+        return tuple(
+            tuple(self.options[i] for i in layer) for layer in schulze_tiers(self.strongest)
+        )
+
+    @cached_property
     def tiers(self) -> tuple[tuple[str, ...], ...]:
-        return tuple(tuple(self.options[i] for i in tier) for tier in schulze_tiers(self.strongest))
+        """The places: each option of a place beats every option of every place below."""
+        layers = self.layers
+        places: list[list[str]] = []
+        for k, layer in enumerate(layers):
+            above = [option for earlier in layers[:k] for option in earlier]
+            below = [option for later in layers[k:] for option in later]
+            if places and not all(self.beats(a, b) for a in above for b in below):
+                places[-1] += layer
+            else:
+                places.append(list(layer))
+        return tuple(tuple(place) for place in places)
 
     @property
     def order(self) -> tuple[str, ...]:
@@ -93,7 +115,7 @@ class SchulzeResult:
     @property
     def winners(self) -> tuple[str, ...]:
         """The options no other option beats; none until someone has voted."""
-        return self.tiers[0] if self.counted > 0 else ()
+        return self.layers[0] if self.counted > 0 else ()
 
     def to_dict(self) -> dict[str, Any]:
         """The record to freeze: the pairwise counts, plus paths and order for display."""
@@ -113,7 +135,11 @@ class SchulzeResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SchulzeResult:
-        """Rebuild from a record; paths and order are worked out again from the counts."""
+        """Rebuild from a record; paths and order are worked out again from the counts.
+
+        The places are recomputed by today's rule, so the rule's text is today's too, not
+        the one stored (records frozen before undecided options shared a place say less).
+        """
         options = stored_strs(data["options"], "options")
         rows = data["pairwise"]
         if not isinstance(rows, list) or len(rows) != len(options):
@@ -130,7 +156,6 @@ class SchulzeResult:
             pairwise=tuple(pairwise),
             ballots=stored_int(data, "ballots"),
             abstentions=stored_int(data, "abstentions"),
-            tie_break=stored_str(data, "tie_break"),
         )
 
 

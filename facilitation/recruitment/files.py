@@ -28,6 +28,7 @@ from facilitation.recruitment.csvtable import (
     read_table,
     shape_problems,
 )
+from facilitation.recruitment.households import likely_household_column
 from facilitation.recruitment.pool import PeopleFile, Registrant
 from facilitation.recruitment.problems import Problem, ProblemsRefused, problem
 from facilitation.recruitment.targets import (
@@ -303,14 +304,21 @@ def parse_people(
     id_column: str = "id",
     household_column: str | None = None,
     extra_columns: Sequence[str] = (),
+    find_household: bool = False,
 ) -> PeopleFile:
     """The pool, with contact details split off; raises ProblemsRefused on any problem.
 
     Every column that is not the id, a feature of `targets` or one of `extra_columns`
     counts as contact data, so a column nobody thought about is kept apart by default.
+    With `find_household` and no `household_column`, the household rule applies to the
+    column `likely_household_column` finds, if any.
     """
     table = _read(data)
     features = list(targets)
+    if household_column is None and find_household:
+        household_column = likely_household_column(
+            table.header, {id_column, *features, *extra_columns}
+        )
     required = [id_column, *features, *extra_columns]
     if household_column is not None:
         required.append(household_column)
@@ -389,6 +397,7 @@ def parse_people(
         extras,
         contacts,
         tuple(table.header[index] for index in contact_indexes),
+        household_column,
     )
 
 

@@ -28,13 +28,15 @@ class PeopleFile:
 
     `registrants` feed the draw; `extras` are further columns the organiser asked to
     keep for seating (a language, hearing needs); `contacts` hold every other column,
-    including the raw household column, for the letters only.
+    including the raw household column, for the letters only. `household_column` is
+    the column the household tokens came from (None: the household rule is off).
     """
 
     registrants: tuple[Registrant, ...]
     extras: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     contacts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     contact_columns: tuple[str, ...] = ()
+    household_column: str | None = None
 
 
 Counts = Mapping[str, Mapping[str, int]]

@@ -60,6 +60,16 @@ class Scale:
     def points(self) -> range:
         return range(self.low, self.high + 1)
 
+    @property
+    def low_side(self) -> range:
+        """The points below the middle: leaning towards the low end (0–4 on 0–10)."""
+        return range(self.low, self.neutral)
+
+    @property
+    def high_side(self) -> range:
+        """The points above the middle: leaning towards the high end (6–10 on 0–10)."""
+        return range(self.neutral + 1, self.high + 1)
+
 
 OPINION_SCALE = Scale(0, 10, 5)
 AGREEMENT_SCALE = Scale(1, 5, 3)

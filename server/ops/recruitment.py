@@ -290,10 +290,15 @@ async def upload_people(
     id_column: str,
     household_column: str,
     extra_columns_text: str,
+    household_rule: bool = True,
 ) -> int:
-    """Replace the pool with the people file; returns how many people it holds."""
+    """Replace the pool with the people file; returns how many people it holds.
+
+    The household rule is on unless turned off; with no column named, it applies to the
+    column the file most likely keeps households or addresses in.
+    """
     id_column = id_column.strip() or "id"
-    household = household_column.strip() or None
+    household = (household_column.strip() or None) if household_rule else None
     extras = column_names(extra_columns_text)
     for name in (id_column, household or ""):
         if len(name) > MAX_COLUMN_NAME:
@@ -314,6 +319,7 @@ async def upload_people(
         id_column=id_column,
         household_column=household,
         extra_columns=extras,
+        find_household=household_rule and household is None,
     )
     _check_people(people)
     async with units.panel(panel_id) as unit:
@@ -366,14 +372,14 @@ async def upload_people(
         recruitment.people_file = filename[:200]
         recruitment.people_at = utcnow()
         recruitment.id_column = id_column
-        recruitment.household_column = household
+        recruitment.household_column = people.household_column
         recruitment.extra_columns = extras
         recruitment.contact_columns = list(people.contact_columns)
         recruitment.version += 1
         await unit.record(
             actor,
             "recruitment.pool",
-            {"people": len(people.registrants), "households": household is not None},
+            {"people": len(people.registrants), "households": people.household_column is not None},
             topics=TOPICS,
             audiences=AUDIENCES,
         )

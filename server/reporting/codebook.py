@@ -23,12 +23,12 @@ FILES = {
     "respondents.csv": "Everyone invited, in the control group or present on the day.",
     "survey_answers.csv": "Survey answers in long form: one row per respondent, question and wave.",
     "deliberativepolling.csv": "Survey answers in wide form: one row per respondent and "
-    "wave, one column per question; the layout of Stanford's DeliberativePolling package. "
-    'No answer, "don\'t know" and "prefer not to answer" are blank.',
+    "wave, one column per question; the layout of Stanford's DeliberativePolling package "
+    '(ID, Group, Time, then the questions). No answer, "don\'t know" and "prefer not to '
+    'answer" are blank.',
     "survey.sav": "The same as deliberativepolling.csv as an SPSS file with variable "
-    'labels, value labels and measures, plus Sample. "Don\'t know" is 98 and "prefer not '
-    'to answer" 99, both declared missing values. Open it in SPSS or Jamovi, or run '
-    'DeliberativePolling\'s outputs("survey.sav") on it.',
+    "labels, value labels and measures, and one more column, Sample (see below). Open it "
+    'in SPSS or Jamovi, or run DeliberativePolling\'s outputs("survey.sav") on it.',
     "tables.csv": "The tables.",
     "proposals.csv": "The proposals.",
     "steps.csv": "The agenda.",
@@ -48,6 +48,16 @@ PRIVACY = (
     "exported, nor who wrote which argument or question, nor anyone's secret ballot. "
     "Arguments and questions that were never approved or sent are left out. Free-text "
     "survey answers are exported as written: read them before sharing the files."
+)
+
+
+NON_ANSWERS = (
+    'Where deliberativepolling.csv leaves "don\'t know" and "prefer not to answer" blank, '
+    'survey.sav has 98 ("don\'t know") and 99 ("prefer not to answer"), declared as missing '
+    "values and given no value labels. SPSS, Jamovi and DeliberativePolling leave them out "
+    'of means and shares; DeliberativePolling counts both in its "DK/NA" row. To tell the '
+    "two apart, read the file with user-defined missing values kept (pyreadstat: "
+    "user_missing=True; R haven: user_na = TRUE)."
 )
 
 
@@ -74,13 +84,8 @@ def codebook(record: PanelRecord, variables: Sequence[Variable], exported_at: da
         lines += [f"## {name}", "", "| column | meaning |", "| --- | --- |"]
         lines += [f"| `{c.name}` | {_cell(c.meaning)} |" for c in columns]
         lines.append("")
-    lines += [
-        "## deliberativepolling.csv and survey.sav",
-        "",
-        "| column | meaning |",
-        "| --- | --- |",
-    ]
-    lines += [f"| `{c.name}` | {_cell(c.meaning)} |" for c in (*WIDE_FIXED, SAMPLE)]
+    lines += ["## deliberativepolling.csv", "", "| column | meaning |", "| --- | --- |"]
+    lines += [f"| `{c.name}` | {_cell(c.meaning)} |" for c in WIDE_FIXED]
     for variable in variables:
         waves = ", ".join(f"{wave.value}: `{key}`" for wave, key in variable.items.items())
         codes = "; ".join(f"{code} = {text}" for code, text in variable.values.items())
@@ -88,6 +93,19 @@ def codebook(record: PanelRecord, variables: Sequence[Variable], exported_at: da
             f"| `{variable.name}` | {_cell(variable.label)} ({variable.measure}; {waves}). "
             f"{_cell(codes)} |"
         )
+    lines += [
+        "",
+        "## survey.sav",
+        "",
+        "The columns of deliberativepolling.csv, with the same names, labels and codes, and "
+        "one more after `Time`:",
+        "",
+        "| column | meaning |",
+        "| --- | --- |",
+        f"| `{SAMPLE.name}` | {_cell(SAMPLE.meaning)} |",
+        "",
+        NON_ANSWERS,
+    ]
     lines += ["", "## Survey questions", ""]
     for number, wave, item in definition.survey_items():
         lines.append(f"### `{item.key}` ({_wave(wave)}, step {number})")

@@ -435,21 +435,24 @@ def _knowledge(survey: SurveyData) -> KnowledgeChange | None:
     after = [i for i in survey.items[Wave.AFTER] if i.kind is ItemKind.KNOWLEDGE]
     if not before and not after:
         return None
+    controls = bool(survey.controls)
     return knowledge_change(
         before,
         after,
         _by_respondent(survey, Wave.BEFORE, before),
         _by_respondent(survey, Wave.AFTER, after),
+        _by_respondent(survey, Wave.BEFORE, before, control=True) if controls else None,
+        _by_respondent(survey, Wave.AFTER, after, control=True) if controls else None,
     )
 
 
 def _by_respondent(
-    survey: SurveyData, wave: Wave, items: Sequence[SurveyItem]
+    survey: SurveyData, wave: Wave, items: Sequence[SurveyItem], *, control: bool = False
 ) -> dict[str, dict[str, Answer]]:
-    """Participants' answers per respondent (controls left out)."""
+    """Answers per respondent, of the participants or of the control group."""
     out: dict[str, dict[str, Answer]] = {}
     for item in items:
-        for respondent, answer in (survey.of(wave, item.key) or {}).items():
+        for respondent, answer in (survey.of(wave, item.key, control=control) or {}).items():
             out.setdefault(respondent, {})[item.key] = answer
     return out
 

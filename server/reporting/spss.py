@@ -4,9 +4,14 @@ One row per respondent and wave, with the variables `ID`, `Group` (Treatment/Con
 and `Time` (T1/T2), a constant nominal `Sample` (the package needs at least one nominal
 variable to split results by), and one variable per question with its question as the
 variable label, a value label for every code and the measure the package goes by
-(ordinal for scales, nominal for choices). "Don't know" is 98 and "prefer not to
-answer" 99, both declared missing, so SPSS, Jamovi and the package leave them out of
-means, as the CSV version does by leaving them blank.
+(ordinal for scales, nominal for choices).
+
+"Don't know" is 98 and "prefer not to answer" 99, declared missing so that SPSS, Jamovi
+and the package leave them out of means, as the CSV version does by leaving them blank.
+They get no value label: the package reads declared missing values as blanks and counts
+blanks in a "DK/NA" row of its own, but lists every value label as a row too, so a
+labelled 98 would show as a "Don't know" row that is always 0 %. The codes stay in the
+file for whoever reads it with user-defined missing values kept.
 """
 
 from __future__ import annotations
@@ -24,7 +29,6 @@ if TYPE_CHECKING:
     from pyreadstat.pyclasses import MissingRange
 
 LABEL_MAX = 250
-NON_ANSWER_LABELS = {98.0: "Don't know", 99.0: "Prefer not to answer"}
 
 
 def survey_sav(record: PanelRecord, variables: Sequence[Variable]) -> bytes:
@@ -65,11 +69,11 @@ def survey_sav(record: PanelRecord, variables: Sequence[Variable]) -> bytes:
     measures = {"ID": "nominal", "Group": "nominal", "Time": "nominal", "Sample": "nominal"}
     for variable in variables:
         labels[variable.name] = variable.label[:LABEL_MAX]
-        codes = {float(code): text[:120] for code, text in variable.values.items()}
+        value_labels[variable.name] = {
+            float(code): text[:120] for code, text in variable.values.items()
+        }
         if variable.part != "correct":
-            codes.update(NON_ANSWER_LABELS)
-            missing[variable.name] = list(NON_ANSWER_LABELS)
-        value_labels[variable.name] = codes
+            missing[variable.name] = [float(code) for code in NON_ANSWER_CODES.values()]
         measures[variable.name] = variable.measure
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "survey.sav"

@@ -127,7 +127,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("step", "The vote's step."),
         Column("option", "Option id: p<number> for a proposal, o<number> for another option."),
         Column("label", "The option's text."),
-        Column("place", "Place in the result (options sharing a place tie)."),
+        Column(
+            "place",
+            "Place in the result; options sharing a place tie. For schulze an option is "
+            "placed above another only if it beats it on strongest paths.",
+        ),
         Column(
             "measure",
             "What value counts: votes, approvals, points, borda_points (the Borda count); "

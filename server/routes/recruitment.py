@@ -260,6 +260,7 @@ async def upload_people(request: Request) -> Response:
             form.text("id_column"),
             form.text("household_column"),
             form.text("extra_columns", 1000),
+            household_rule=form.text("household_rule") != "off",
         )
     except ProblemsRefused as refusal:
         return await _refused_upload(request, refusal)

@@ -16,6 +16,11 @@ class Bar:
     width: float  # per cent of the longest bar
     rank: int
     winner: bool
+    shared: bool = False  # the place is shared: "2=" (a tie, or Schulze undecided)
+
+    @property
+    def place(self) -> str:
+        return f"{self.rank}=" if self.shared else str(self.rank)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ def chart(result: Result, labels: Mapping[str, str]) -> Chart:
     if isinstance(result, AgreementResult):
         return _agreement(result, labels)
     ranks = {option: n for n, tier in enumerate(result.tiers, start=1) for option in tier}
+    shared = {option for tier in result.tiers if len(tier) > 1 for option in tier}
     winners = tuple(labels.get(o, o) for o in result.winners)
     if isinstance(result, SchulzeResult):
         # How many others each option beats on the strongest paths: the bar of a ranking.
@@ -57,7 +63,13 @@ def chart(result: Result, labels: Mapping[str, str]) -> Chart:
         top = max(beaten.values(), default=0) or 1
         bars = tuple(
             Bar(
-                o, labels.get(o, o), beaten[o], 100 * beaten[o] / top, ranks[o], o in result.winners
+                o,
+                labels.get(o, o),
+                beaten[o],
+                100 * beaten[o] / top,
+                ranks[o],
+                o in result.winners,
+                o in shared,
             )
             for o in result.order
         )
@@ -88,6 +100,7 @@ def chart(result: Result, labels: Mapping[str, str]) -> Chart:
             100 * result.totals[o] / top,
             ranks[o],
             o in result.winners,
+            o in shared,
         )
         for o in result.order
     )

@@ -140,9 +140,11 @@ async def test_a_broken_upload_lists_its_problems_and_the_job_reloads_when_stopp
         await _check(laptop, "upload problems")
 
         await laptop.get_by_label("People who answered the invitation (CSV)").set_input_files(pool)
-        await laptop.get_by_label("Address or household column (blank: none)").fill("address")
+        rule = laptop.get_by_label("At most one person per household (recommended)")
+        assert await rule.is_checked()  # the household column is found in the file
         await laptop.get_by_role("button", name="Upload the pool").click()
         await laptop.wait_for_selector("text=The pool was imported: 2000 people.")
+        await laptop.wait_for_selector("text=At most one person per household (column address).")
         await laptop.get_by_label("Test draw: nobody's status changes").uncheck()
         await laptop.get_by_role("button", name="Start the draw").click()
         await laptop.wait_for_selector(

@@ -18,7 +18,8 @@ from fractions import Fraction
 import pytest
 from scipy import stats
 
-from facilitation.analysis.common import Unavailable
+from facilitation.analysis.common import TTest, Unavailable
+from facilitation.analysis.comparison import DiffInDiff, GroupComparison
 from facilitation.analysis.knowledge import (
     ItemCorrect,
     KnowledgeIndex,
@@ -103,6 +104,74 @@ def test_the_change_in_knowledge_is_paired_per_respondent() -> None:
     assert not isinstance(result.change.estimate, Unavailable)
     assert result.change.estimate.test.statistic == pytest.approx(reference.statistic)
     json.dumps(result.to_dict(), allow_nan=False)
+
+
+# The control group, who answered at home without taking part:
+#
+#    respondent   k1  k2   score │ r1  r2   score │ change
+#    u            ✗   ✗    0     │ ✓   ✗    1/2   │ +1/2
+#    v            ✓   ✗    1/2   │ ✗   ✗    0     │ −1/2
+#    w            ✓   ✓    1     │ ✓   ✓    1     │ 0
+#    z            DK  -    0     │ ✗   ✓    1/2   │ +1/2
+CONTROLS_BEFORE = {
+    "u": {"k1": WRONG, "k2": WRONG},
+    "v": {"k1": RIGHT, "k2": WRONG},
+    "w": {"k1": RIGHT, "k2": RIGHT},
+    "z": {"k1": DK},
+}
+CONTROLS_AFTER = {
+    "u": {"r1": RIGHT, "r2": WRONG},
+    "v": {"r1": WRONG, "r2": WRONG},
+    "w": {"r1": RIGHT, "r2": RIGHT},
+    "z": {"r1": WRONG, "r2": RIGHT},
+}
+
+
+def test_knowledge_after_the_discussion_is_set_against_the_control_group_by_welch() -> None:
+    result = knowledge_change(
+        BEFORE_ITEMS, AFTER_ITEMS, BEFORE, AFTER, CONTROLS_BEFORE, CONTROLS_AFTER
+    )
+    against = result.controls_after
+    assert isinstance(against, GroupComparison)
+    # participants at T2: 1, 1/2, 1/2, 1/2 (mean 5/8); controls: 1/2, 0, 1, 1/2 (mean 1/2)
+    assert (against.participants.n, against.controls.n) == (4, 4)
+    assert (against.participants.mean, against.controls.mean) == pytest.approx((5 / 8, 1 / 2))
+    reference = stats.ttest_ind([1, 0.5, 0.5, 0.5], [0.5, 0, 1, 0.5], equal_var=False)
+    assert isinstance(against.welch, TTest)
+    assert against.welch.estimate == pytest.approx(1 / 8)
+    assert against.welch.statistic == pytest.approx(reference.statistic)
+    assert against.welch.p_value == pytest.approx(reference.pvalue)
+
+
+def test_the_gain_in_knowledge_is_set_against_the_control_groups_gain() -> None:
+    result = knowledge_change(
+        BEFORE_ITEMS, AFTER_ITEMS, BEFORE, AFTER, CONTROLS_BEFORE, CONTROLS_AFTER
+    )
+    did = result.diff_in_diff
+    assert isinstance(did, DiffInDiff)
+    # participants' changes 1/2, 0, 1/2 (mean 1/3); controls' 1/2, −1/2, 0, 1/2 (mean 1/8)
+    assert (did.participants.n, did.controls.n) == (3, 4)
+    assert (did.participants.mean, did.controls.mean) == pytest.approx((1 / 3, 1 / 8))
+    reference = stats.ttest_ind([0.5, 0, 0.5], [0.5, -0.5, 0, 0.5], equal_var=False)
+    assert isinstance(did.welch, TTest)
+    assert did.welch.estimate == pytest.approx(1 / 3 - 1 / 8)
+    assert did.welch.statistic == pytest.approx(reference.statistic)
+    assert did.welch.df == pytest.approx(reference.df)
+    assert (did.welch.ci_low, did.welch.ci_high) == pytest.approx(
+        tuple(reference.confidence_interval())
+    )
+    json.dumps(result.to_dict(), allow_nan=False)
+
+
+def test_without_a_control_group_or_a_wave_the_comparison_says_why() -> None:
+    alone = knowledge_change(BEFORE_ITEMS, AFTER_ITEMS, BEFORE, AFTER)
+    assert isinstance(alone.controls_after, Unavailable)
+    assert isinstance(alone.diff_in_diff, Unavailable)
+    assert alone.diff_in_diff.text == "This panel has no control group."
+    only_after = knowledge_change([], AFTER_ITEMS, {}, AFTER, {}, CONTROLS_AFTER)
+    assert isinstance(only_after.controls_after, GroupComparison)
+    assert isinstance(only_after.diff_in_diff, Unavailable)
+    assert "before the discussion" in only_after.diff_in_diff.text
 
 
 def test_the_same_gain_in_thirds_is_recognised_exactly_as_no_spread() -> None:

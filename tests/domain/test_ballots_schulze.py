@@ -177,8 +177,40 @@ def test_the_order_never_puts_an_option_below_one_it_beats(
     for i, earlier in enumerate(result.order):
         for later in result.order[i + 1 :]:
             assert not p[later, earlier] > p[earlier, later]
+    layer = {o: n for n, layer in enumerate(result.layers) for o in layer}
     for tier in result.tiers:
-        assert list(tier) == sorted(tier, key=options.index)
+        assert list(tier) == sorted(tier, key=lambda o: (layer[o], options.index(o)))
+
+
+@given(elections())
+def test_an_option_is_placed_above_another_only_if_it_beats_it_on_strongest_paths(
+    election: tuple[list[str], list[tuple[str, ...]]],
+) -> None:
+    options, rankings = election
+    result = schulze.tally(CONFIG, options, [RankingBallot(r) for r in rankings])
+    p = widest_paths_by_brute_force(options, rankings)
+    assert sorted(o for place in result.tiers for o in place) == sorted(options)
+    for i, upper in enumerate(result.tiers):
+        for lower in result.tiers[i + 1 :]:
+            for a in upper:
+                for b in lower:
+                    assert p[a, b] > p[b, a], (a, b, result.tiers)
+
+
+def test_options_the_method_leaves_undecided_share_a_place_even_below_the_winner() -> None:
+    # C beats everyone; D beats B; A ties D and B head to head and has no path past them.
+    result = schulze.tally(CONFIG, "ABCD", ballots_of([(1, "CDBA"), (1, "CADB")]))
+    assert result.winners == ("C",)
+    assert result.beats("D", "B") and not result.beats("A", "B") and not result.beats("B", "A")
+    assert result.tiers == (("C",), ("A", "D", "B"))  # not C, A D, B: A does not beat B
+    assert result.order == ("C", "A", "D", "B")  # D before B, which it beats
+
+
+def test_a_shared_first_place_lists_the_winners_before_the_options_they_beat() -> None:
+    # B and C are unbeaten; B beats A and D, A beats D, but C is undecided against all.
+    result = schulze.tally(CONFIG, "ABCD", ballots_of([(1, "C"), (1, "BADC")]))
+    assert result.winners == ("B", "C")
+    assert result.tiers == (("B", "C", "A", "D"),)
 
 
 @given(elections(), st.data())
@@ -197,3 +229,6 @@ def test_a_frozen_record_rebuilds_the_same_result() -> None:
     rebuilt = SchulzeResult.from_dict(result.to_dict())
     assert rebuilt == result
     assert rebuilt.order == result.order
+    # The places are recomputed by today's rule, so a record frozen earlier says today's.
+    earlier = {**result.to_dict(), "tie_break": "Options that no other option beats share a place."}
+    assert SchulzeResult.from_dict(earlier).tie_break == SCHULZE_TIE_BREAK

@@ -7,6 +7,7 @@ from fractions import Fraction
 import pytest
 
 from facilitation.recruitment.files import parse_people, parse_shares, parse_targets
+from facilitation.recruitment.households import likely_household_column
 from facilitation.recruitment.problems import ProblemsRefused
 from facilitation.recruitment.targets import Target
 
@@ -187,3 +188,42 @@ def test_population_shares_may_be_head_counts() -> None:
 def test_bad_shares_are_reported_with_their_line() -> None:
     refusal = _refusal(parse_shares, b"feature,value,share\nage,young,many\nage,old,-2\n")
     assert [(p.line, p.column) for p in refusal.problems] == [(2, "share"), (3, "share")]
+
+
+@pytest.mark.parametrize(
+    ("header", "found"),
+    [
+        (["id", "gender", "address"], "address"),
+        (["id", "Navn", "E-post", "Bostedsadresse"], "Bostedsadresse"),
+        (["id", "E-mail address", "Street address"], "Street address"),
+        (["id", "Adresse", "Husstand"], "Husstand"),  # a household id is exact
+        (["id", "Household ID", "address"], "Household ID"),
+        (["id", "Hushald"], "Hushald"),
+        (["id", "email_address", "IP-adresse", "web address"], None),
+        (["id", "IP address", "Shipping address"], "Shipping address"),
+        (["id", "gender", "age"], None),
+    ],
+)
+def test_a_likely_household_or_address_column_is_found_by_its_name(
+    header: list[str], found: str | None
+) -> None:
+    assert likely_household_column(header) == found
+
+
+def test_a_column_used_for_something_else_is_never_taken_for_the_household() -> None:
+    assert likely_household_column(["id", "address", "home address"], {"address"}) == (
+        "home address"
+    )
+
+
+def test_the_pool_finds_its_household_column_when_asked_to() -> None:
+    targets = parse_targets(TARGETS)
+    found = parse_people(PEOPLE.encode(), targets, find_household=True)
+    assert found.household_column == "address"
+    first, second, third = found.registrants
+    assert first.household == second.household != third.household
+    named = parse_people(PEOPLE.encode(), targets, household_column="email", find_household=True)
+    assert named.household_column == "email"  # what the organiser names wins
+    off = parse_people(PEOPLE.encode(), targets)
+    assert off.household_column is None
+    assert {person.household for person in off.registrants} == {None}

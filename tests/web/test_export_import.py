@@ -109,17 +109,37 @@ async def test_the_export_holds_every_file_and_the_codebook_describes_every_colu
     for name, columns in COLUMNS.items():
         first_line = files[name].decode().splitlines()[0]
         assert first_line == ",".join(c.name for c in columns), name
-        assert f"## {name}" in codebook
-        for column in columns:
-            assert f"| `{column.name}` |" in codebook.split(f"## {name}")[1], (name, column)
-    wide_header = files["deliberativepolling.csv"].decode().splitlines()[0].split(",")
-    for column in wide_header:
-        assert f"| `{column}` |" in codebook, column
     for name in FILES:
         assert f"`{name}`" in codebook, name
     panel = json.loads(files["panel.json"])
     assert panel["format"] == "borgerpanel-export" and panel["definition"]["title"]
     assert [vote["closed"] for vote in panel["votes"]] == [True, True]
+
+
+def described_columns(codebook: str, name: str) -> list[str]:
+    """The columns the codebook's section on one file lists, in its order."""
+    section = codebook.split(f"\n## {name}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"^\| `([^`]+)` \|", section, flags=re.MULTILINE)
+
+
+async def test_the_codebook_lists_exactly_the_columns_of_every_data_file(
+    day: Day, tmp_path: Path
+) -> None:
+    _facts, _organiser, data = await exported(day)
+    files = unzip(data)
+    codebook = files["codebook.md"].decode()
+    csv_files = sorted(name for name in files if name.endswith(".csv"))
+    assert "deliberativepolling.csv" in csv_files
+    for name in csv_files:
+        header = next(csv.reader(io.StringIO(files[name].decode())))
+        assert described_columns(codebook, name) == header, name
+    path = tmp_path / "survey.sav"
+    path.write_bytes(files["survey.sav"])
+    _values, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+    wide = described_columns(codebook, "deliberativepolling.csv")
+    added = described_columns(codebook, "survey.sav")
+    assert added == ["Sample"]
+    assert meta.column_names == [*wide[:3], *added, *wide[3:]]
 
 
 async def test_survey_answers_come_long_and_in_the_deliberative_polling_layout(
@@ -153,7 +173,7 @@ async def test_survey_answers_come_long_and_in_the_deliberative_polling_layout(
     assert meta.variable_measure["centre"] == "ordinal"
     assert meta.variable_measure["travel"] == "nominal"
     assert meta.variable_value_labels["centre"][0.0] == "0 Keep the cars"
-    assert meta.variable_value_labels["centre"][98.0] == "Don't know"
+    assert 98.0 not in meta.variable_value_labels["centre"]
     assert meta.column_labels[meta.column_names.index("centre")].startswith("Should the city")
     row = values[(values["ID"] == skipped["id"]) & (values["Time"] == skipped["wave"])]
     assert float(row["centre"].iloc[0]) in (98.0, 99.0)
@@ -165,6 +185,38 @@ async def test_survey_answers_come_long_and_in_the_deliberative_polling_layout(
     assert plain["centre"].max() <= 10
     assert len(values) == len(wide) == len(waves)
     assert len({row["ID"] for row in wide}) == len(facts.keys)  # everyone who answered
+
+
+async def test_deliberative_polling_counts_dont_know_only_in_its_own_dk_na_row(
+    day: Day, tmp_path: Path
+) -> None:
+    _facts, _organiser, data = await exported(day)
+    files = unzip(data)
+    path = tmp_path / "survey.sav"
+    path.write_bytes(files["survey.sav"])
+    kept, meta = pyreadstat.read_sav(str(path), user_missing=True)
+    # As DeliberativePolling's outputs() reads it: declared missing values become blanks,
+    # blanks go to its "DK/NA" row, and every value label becomes a row of its own.
+    values, _ = pyreadstat.read_sav(str(path), apply_value_formats=False)
+    long = rows(files["survey_answers.csv"])
+    checked = 0
+    for variable, missing in meta.missing_ranges.items():
+        codes = {bound for missing_range in missing for bound in missing_range.values()}
+        assert codes == {98.0, 99.0}, variable
+        # A labelled missing code would be a row that is always 0 %.
+        assert not codes & set(meta.variable_value_labels[variable]), variable
+        non_answers = {
+            (row["id"], row["wave"])
+            for row in long
+            if row["variable"] == variable and row["non_answer"]
+        }
+        coded = kept[kept[variable].isin(codes)]
+        assert set(zip(coded["ID"], coded["Time"], strict=True)) == non_answers, variable
+        assert values.loc[coded.index, variable].isna().all(), variable
+        answered = values[variable].dropna()
+        assert set(answered) <= set(meta.variable_value_labels[variable]), variable
+        checked += bool(non_answers)
+    assert checked >= 3  # the council panel's don't-knows reach several questions
 
 
 async def test_the_report_and_the_export_hold_no_personal_data(day: Day) -> None:

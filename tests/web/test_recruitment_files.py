@@ -188,3 +188,48 @@ async def test_the_pool_needs_targets_and_a_file(day: Day) -> None:
     await upload(organiser, panel, "targets", TARGETS, "targets.csv", panel_size="3")
     no_file = await organiser.post(f"/panels/{panel.id}/recruitment/pool", {"id_column": "id"})
     assert no_file.status_code == 409 and "Choose a CSV file" in text_of(no_file.text)
+
+
+WITH_ADDRESSES = (
+    "id,name,E-mail address,gender,age,Adresse\n"
+    "p1,Kari Nordmann,kari@example.org,female,young,Storgata 1\n"
+    "p2,Ola Nordmann,ola@example.org,male,old,storgata 1\n"
+    "p3,Åse Ødegård,ase@example.org,female,old,Fjellveien 2\n"
+)
+
+
+async def _households(day: Day, panel: PanelInfo) -> tuple[str | None, list[str | None]]:
+    async with day.services.db.reading() as session:
+        recruitment = await session.get(Recruitment, panel.id)
+        recruits = await session.scalars(select(Recruit).order_by(Recruit.external_id))
+        households = [r.household for r in recruits]
+    assert recruitment is not None
+    return recruitment.household_column, households
+
+
+async def test_the_household_rule_is_on_by_default_with_the_address_column_found(
+    day: Day,
+) -> None:
+    panel, organiser = await _ready(day)
+    page = (await organiser.get(f"/panels/{panel.id}/recruitment")).text
+    assert 'name="household_rule" value="on" checked' in page  # on unless turned off
+    assert 'name="household_rule" value="off" >' in page
+    response = await upload(organiser, panel, "pool", WITH_ADDRESSES.encode(), "people.csv")
+    assert response.status_code == 303, response.text
+    column, households = await _households(day, panel)
+    assert column == "Adresse"  # not "E-mail address"
+    assert households[0] is not None and households[0] == households[1] != households[2]
+    text = text_of((await organiser.get(f"/panels/{panel.id}/recruitment")).text)
+    assert "At most one person per household (column Adresse)." in text
+
+
+async def test_turning_the_household_rule_off_is_a_choice_the_page_shows(day: Day) -> None:
+    panel, organiser = await _ready(day)
+    response = await upload(
+        organiser, panel, "pool", WITH_ADDRESSES.encode(), "people.csv", household_rule="off"
+    )
+    assert response.status_code == 303, response.text
+    assert await _households(day, panel) == (None, [None, None, None])
+    page = (await organiser.get(f"/panels/{panel.id}/recruitment")).text
+    assert "No household rule: people who live together may both be drawn." in text_of(page)
+    assert 'name="household_rule" value="off" checked' in page  # the choice is kept

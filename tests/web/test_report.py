@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from html import unescape
 
-from facilitation.analysis import Unavailable
+from facilitation.analysis import DiffInDiff, GroupComparison, Unavailable
+from facilitation.analysis.common import TTest
+from facilitation.analysis.opinion import Majority, WaveSummary
 from facilitation.survey import Answer
 from server.ops import agenda
 from server.ops.events import SYSTEM
@@ -190,3 +193,62 @@ async def test_representativeness_compares_who_came_with_who_was_drawn(day: Day)
         )
         assert row is not None, value
         assert row.groups() == (f"{share_drawn:.1f}", f"{share_present:.1f}")
+
+
+async def test_knowledge_is_set_against_the_control_group_as_opinions_are(day: Day) -> None:
+    facts = await council_panel(day)
+    async with day.services.db.reading() as session:
+        record = await load_record(session, facts.info.id)
+    knowledge = build_report(record, date(2026, 5, 1)).knowledge
+    assert knowledge is not None
+    did, against = knowledge.diff_in_diff, knowledge.controls_after
+    assert isinstance(did, DiffInDiff) and isinstance(did.welch, TTest)
+    assert isinstance(against, GroupComparison)
+    assert did.controls.n > 0 and against.controls.n > 0
+
+    facilitator = await day.staff("facilitator", facts.info)
+    html = (await facilitator.get(f"/panels/{facts.info.id}/report")).text
+    table = html.split('class="numbers knowledge-controls"', 1)[1].split("</table>", 1)[0]
+    text = text_of(table)
+    assert "difference in differences" in text
+    n = Numbers("en")
+    assert did.participants.mean is not None and did.controls.mean is not None
+    for number in (
+        n.signed(100 * did.participants.mean, 1),
+        n.signed(100 * did.controls.mean, 1),
+        n.signed(100 * did.welch.estimate, 1),
+        n.ci(100 * did.welch.ci_low, 100 * did.welch.ci_high, 1),
+        n.p(did.welch.p_value),
+        f"{n.pct(against.participants.mean)} / {n.pct(against.controls.mean)}",
+    ):
+        assert number in text, number
+
+
+async def test_sides_taken_are_named_by_their_points_not_by_the_end_label(day: Day) -> None:
+    facts = await council_panel(day)
+    async with day.services.db.reading() as session:
+        record = await load_record(session, facts.info.id)
+    opinions = build_report(record, date(2026, 5, 1)).opinions
+    facilitator = await day.staff("facilitator", facts.info)
+    html = (await facilitator.get(f"/panels/{facts.info.id}/report")).text
+    cells = html.split('class="numbers opinion-sides"', 1)[1].split("</table>", 1)[0]
+    table = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", cells)))  # inline tags join
+    assert "the middle, don't know and prefer not are counted beside" in table
+    n = Numbers("en")
+    sides = {"centre": ("6–10", "0–4", 5), "tolls": ("4–5", "1–2", 3)}
+    checked = 0
+    for row in opinions:
+        if row.item.key not in sides:
+            continue
+        upper, lower, middle = sides[row.item.key]
+        high, low = row.item.high_label or "agree", row.item.low_label or "disagree"
+        for summary in (row.result.before, row.result.after):
+            assert isinstance(summary, WaveSummary) and isinstance(summary.majority, Majority)
+            mj = summary.majority
+            assert f"{n.pct(mj.high_share)} on the upper side ({upper}, towards “{high}”)" in table
+            assert f"{n.pct(mj.low_share)} on the lower side ({lower}, towards “{low}”)" in table
+            assert f"{mj.neutral} (at {middle}) / {mj.dont_know} / {mj.prefer_not}" in table
+            # never the bare end label after a share, which reads as "at the very end"
+            assert f"{n.pct(mj.high_share)} {high}" not in table
+            checked += 1
+    assert checked == 4

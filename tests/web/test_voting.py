@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from sqlalchemy import func, select
 
@@ -178,3 +179,30 @@ async def test_a_table_vote_takes_one_answer_per_table_from_its_facilitator(day:
         )
     [row] = await stored(day, step)
     assert row.voter == f"table:{table}" and row.table_id == table
+
+
+async def test_options_schulze_leaves_undecided_share_a_place_on_screen_and_in_the_report(
+    day: Day,
+) -> None:
+    panel = await day.panel()
+    _step, options = await open_vote(day, panel, "schulze", "A", "B", "C", "D")
+    a, b, c, d = options
+    # C beats everyone; D beats B; A is undecided against both D and B.
+    for ranking in ((c, d, b, a), (c, a, d, b)):
+        phone = await day.phone(panel)
+        form = {f"rank:{n}": option for n, option in enumerate(ranking, start=1)}
+        assert (await phone.post(f"/p/{panel.id}/ballot", form)).status_code == 200
+    tablet = await day.staff("facilitator", panel)
+    await tablet.post(f"/panels/{panel.id}/vote/reveal", {"shown": "yes"})
+    display = (await day.person().get(f"/d/{panel.display_token}")).text
+    places = re.findall(
+        r'<span class="bar-rank" aria-hidden="true">([^<]*)</span>\s*'
+        r'<span class="bar-label">([A-D])',
+        display,
+    )
+    assert places == [("1", "C"), ("2=", "A"), ("2=", "D"), ("2=", "B")]
+    assert "options the method leaves undecided share a place" in text_of(display)
+    await tablet.post(f"/panels/{panel.id}/vote/close")
+    report = (await tablet.get(f"/panels/{panel.id}/report")).text
+    rows = re.findall(r'<td>([0-9]+=?)</td><th scope="row">([A-D])', report)
+    assert rows == [("1", "C"), ("2=", "A"), ("2=", "D"), ("2=", "B")]
