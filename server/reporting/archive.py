@@ -43,6 +43,7 @@ from server.reporting.record import (
     VoteRecord,
 )
 from server.reporting.tables import header
+from server.web.csv_safe import original_cell
 
 NEEDED = (
     "panel.json",
@@ -174,7 +175,7 @@ class _Reader:
                             found=len(row),
                             wanted=len(expected),
                         )
-                yield line, dict(zip(expected, row, strict=True))
+                yield line, dict(zip(expected, map(original_cell, row), strict=True))
         except csv.Error:
             raise Invalid(N_("%(file)s is not a valid CSV file."), file=name) from None
 

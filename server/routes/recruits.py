@@ -4,9 +4,6 @@ pages carry contact details)."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,6 +19,7 @@ from server.screens.common import qr_svg
 from server.services import Services
 from server.web.access import services_of
 from server.web.csrf import checked_form
+from server.web.csv_safe import csv_text
 from server.web.respond import done, language_of, page, t
 
 # -- the people in the pool, confirmations ------------------------------------------
@@ -137,20 +135,18 @@ async def invites_csv(request: Request) -> Response:
         rec = await recruitment.recruitment_of(session, panel_id)
         letters = await invite_codes.letters(session, panel_id)
     columns = list(rec.contact_columns) if rec else []
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["id", "role", "invite_code", "link", *columns])
-    for letter in letters:
-        writer.writerow(
-            [
-                letter.recruit.external_id,
-                letter.invite.role,
-                format_invite_code(letter.invite.code),
-                invite_link(services, letter.invite.code),
-                *(letter.contacts.get(column, "") for column in columns),
-            ]
-        )
-    return csv_download(out.getvalue(), f"panel-{panel_id}-invites.csv")
+    rows = (
+        [
+            letter.recruit.external_id,
+            letter.invite.role,
+            format_invite_code(letter.invite.code),
+            invite_link(services, letter.invite.code),
+            *(letter.contacts.get(column, "") for column in columns),
+        ]
+        for letter in letters
+    )
+    text = csv_text(["id", "role", "invite_code", "link", *columns], rows)
+    return csv_download(text, f"panel-{panel_id}-invites.csv")
 
 
 async def letters_page(request: Request) -> Response:
