@@ -37,6 +37,7 @@ from server.screens.registry import fragments_for, render
 from server.services import Services
 from server.web.access import StaffAccess, require_staff, services_of
 from server.web.csrf import checked_upload as checked_file
+from server.web.problem_list import SHOWN, capped
 from server.web.respond import done, language_of, page, t
 
 BASE = "/panels/{panel_id:int}/recruitment"
@@ -100,13 +101,14 @@ async def checked_upload(request: Request) -> Upload:
 
 
 def _problem_lines(language: str, items: Any) -> list[str]:
+    items = list(items)
     lines = []
-    for item in items:
+    for item in items[:SHOWN]:
         if isinstance(item, dict):
             lines.append(say(language, item["message"], item.get("params") or None))
         else:
             lines.append(say(language, item.message, dict(item.params) or None))
-    return lines
+    return capped(language, lines, len(items))
 
 
 # -- the page -----------------------------------------------------------------------

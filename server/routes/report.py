@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -95,7 +96,7 @@ async def import_archive(request: Request) -> Response:
         data = await _upload(request, "archive", UPLOAD_MAX)
         if data is None:
             raise Invalid(N_("Choose the ZIP file of an export."))
-        record = read_archive(data)
+        record = await asyncio.to_thread(read_archive, data)
     except Invalid as problem:
         return _refused(request, account, problem)
     panel_id, renamed = await panel_import.import_record(
@@ -117,7 +118,7 @@ async def import_definition(request: Request) -> Response:
         data = await _upload(request, "definition", DEFINITION_MAX)
         if data is None:
             raise Invalid(N_("Choose the YAML file of a panel definition."))
-        definition = definition_from_yaml(data)
+        definition = await asyncio.to_thread(definition_from_yaml, data)
     except Invalid as problem:
         return _refused(request, account, problem)
     panel_id = await panel_import.create_from_definition(
