@@ -331,5 +331,5 @@ class SurveyAnswer(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-# Recruitment's tables live in their own module; importing it registers them.
-from server.db import models_recruitment  # noqa: E402, F401
+# Recruitment's tables and contact retention live in their own modules; importing registers them.
+from server.db import models_privacy, models_recruitment  # noqa: E402, F401

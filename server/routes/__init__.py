@@ -43,6 +43,7 @@ def all_routes() -> list[BaseRoute]:
         organiser,
         participant,
         participant_deliberation,
+        privacy,
         proposals,
         public,
         recruitment,
@@ -72,6 +73,7 @@ def all_routes() -> list[BaseRoute]:
         *recruitment.routes,
         *draws.routes,
         *recruits.routes,
+        *privacy.routes,
         *seating.routes,
         *display.routes,
     ]

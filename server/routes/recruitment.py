@@ -30,7 +30,7 @@ from server.db.models import Invite
 from server.db.models_recruitment import Draw
 from server.i18n import refusal_text, translate
 from server.live import audiences as aud
-from server.ops import arms, draws, invite_codes, recruitment
+from server.ops import arms, draws, erasure, invite_codes, recruitment
 from server.ops.events import Actor
 from server.routes import route
 from server.screens.registry import fragments_for, render
@@ -163,6 +163,7 @@ async def recruitment_page(
             recruits = await recruitment.recruits_of(session, panel_id)
             past = await draws.draws_of(session, panel_id)
             split = await arms.latest_split(session, panel_id)
+            retention = await erasure.retention_of(session, panel_id)
             invites = Counter(
                 role
                 for role in await session.scalars(
@@ -191,6 +192,7 @@ async def recruitment_page(
             split=split,
             invites=invites,
             wanted_invites=sum(1 for r in recruits if invite_codes.invite_role(r)),
+            retention=retention,
         )
     async with services.hub.view(panel_id) as view:
         panel = await view.panel()

@@ -11,9 +11,9 @@ from starlette.responses import Response
 from facilitation.recruitment.invites import format_invite_code
 from facilitation.recruitment.lifecycle import Status
 from server.db.models import Invite
-from server.ops import arms, confirmations, draws, invite_codes, recruitment
+from server.ops import arms, confirmations, draws, erasure, invite_codes, recruitment
 from server.ops.events import Actor
-from server.routes import route
+from server.routes import privacy, route
 from server.routes.recruitment import BASE, back_to, csv_download, organiser_only
 from server.screens.common import qr_svg
 from server.services import Services
@@ -134,6 +134,10 @@ async def invites_csv(request: Request) -> Response:
     async with services.db.reading() as session:
         rec = await recruitment.recruitment_of(session, panel_id)
         letters = await invite_codes.letters(session, panel_id)
+        retention = await erasure.retention_of(session, panel_id)
+    if privacy.all_erased(retention):
+        async with services.hub.view(panel_id) as view:
+            return privacy.letters_unavailable(request, await view.panel(), retention)
     columns = list(rec.contact_columns) if rec else []
     rows = (
         [
@@ -156,8 +160,11 @@ async def letters_page(request: Request) -> Response:
     async with services.db.reading() as session:
         rec = await recruitment.recruitment_of(session, panel_id)
         letters = await invite_codes.letters(session, panel_id)
+        retention = await erasure.retention_of(session, panel_id)
     async with services.hub.view(panel_id) as view:
         panel = await view.panel()
+    if privacy.all_erased(retention):
+        return privacy.letters_unavailable(request, panel, retention)
     language = language_of(request, panel)
     columns = list(rec.contact_columns) if rec else []
     household = rec.household_column if rec else None
@@ -182,6 +189,8 @@ async def letters_page(request: Request) -> Response:
         panel=panel,
         account=access.account,
         letters=sheets,
+        retention=retention,
+        without_address=sum(1 for sheet in sheets if not sheet["address"]),
     )
 
 
