@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -32,6 +33,7 @@ ARCHIVE_MAX_BYTES = 160 * 1024 * 1024
 RATIO_MAX = 200
 ROWS_MAX = 1_000_000
 _CHUNK = 1024 * 1024
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 def check_shape(value: Any) -> None:
@@ -74,6 +76,8 @@ def check_yaml_events(text: str) -> None:
     Refuses aliases, which no definition needs and which make small files huge, nesting
     deeper than `DEPTH_MAX` and more than `VALUES_MAX` values.
     """
+    if _brackets_deeper_than(text, DEPTH_MAX):
+        raise Invalid(N_("The file is nested more than %(max)s levels deep."), max=DEPTH_MAX)
     depth = 0
     count = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
@@ -91,6 +95,22 @@ def check_yaml_events(text: str) -> None:
             count += 1
             if count > VALUES_MAX:
                 raise Invalid(N_("The file holds more than %(max)s values."), max=f"{VALUES_MAX:,}")
+
+
+def _brackets_deeper_than(text: str, limit: int) -> bool:
+    """Whether `[` and `{` nest deeper than `limit`, counted on the raw text.
+
+    PyYAML's scanner reads a whole flow collection, `[[[[…`, before its first event and
+    spends quadratic time on it (4,000 levels: two seconds), so this bound comes first.
+    Quotes are not told apart: brackets inside quoted text never nest 32 deep in a real
+    definition. It stops at the first bracket too deep.
+    """
+    depth = 0
+    for bracket in _BRACKETS.finditer(text):
+        depth = depth + 1 if bracket.group() in "[{" else max(0, depth - 1)
+        if depth > limit:
+            return True
+    return False
 
 
 def read_members(data: bytes, wanted: Iterable[str]) -> dict[str, bytes]:

@@ -92,7 +92,12 @@ async def post_file(
 async def test_a_deeply_nested_definition_is_refused_at_once(day: Day) -> None:
     organiser = await day.staff("organiser")
     panels = await panel_count(day)
-    for nested in (b"[" * 5000 + b"]" * 5000, b"a: " + b"{b: " * 2000 + b"1" + b"}" * 2000):
+    for nested in (
+        b"[" * 5000 + b"]" * 5000,
+        b"[" * 500_000 + b"]" * 500_000,  # a megabyte: quadratic for PyYAML's scanner
+        b"a: " + b"{b: " * 2000 + b"1" + b"}" * 2000,
+        b"a:\n" + b"".join(b" " * n + b"b:\n" for n in range(1, 60)) + b" " * 60 + b"c: 1\n",
+    ):
         response, stall = await while_answering(
             day, post_file(organiser, "/panels/import-definition", "definition", "d.yaml", nested)
         )
