@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markdown_it import MarkdownIt
@@ -106,6 +106,9 @@ def _make_environment(language: str, extra: dict[str, Any]) -> Environment:
         join_code=format_join_code,
         datetime=lambda value: (
             format_datetime(value, "short", locale=locale) if isinstance(value, datetime) else ""
+        ),
+        date=lambda value: (
+            format_date(value, "long", locale=locale) if isinstance(value, date) else ""
         ),
     )
     env.globals.update(

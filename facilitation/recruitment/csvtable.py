@@ -18,6 +18,8 @@ from facilitation.errors import N_
 from facilitation.recruitment.problems import Problem, problem
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# Far above any pool (Bergen's letters went to 10,000 people); a bound on the work.
+MAX_ROWS = 100_000
 _SEPARATORS = (",", ";", "\t")
 _UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -116,6 +118,14 @@ def read_table(data: bytes) -> tuple[Table | None, list[Problem]]:
             if header is None:
                 header = tuple(cell.strip() for cell in cells)
                 header_line = start
+            elif len(records) == MAX_ROWS:
+                return None, [
+                    problem(
+                        N_("Line %(line)s: the file has more than %(max)s rows."),
+                        line=start,
+                        max=MAX_ROWS,
+                    )
+                ]
             else:
                 records.append(Row(start, tuple(cells)))
     except csv.Error:

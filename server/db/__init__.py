@@ -2,6 +2,6 @@
 
 # Every table is registered with the metadata whichever model module is imported first
 # (recruitment's tables live in their own module, on the same `Base`).
-from server.db import models, models_recruitment
+from server.db import models, models_privacy, models_recruitment
 
-__all__ = ["models", "models_recruitment"]
+__all__ = ["models", "models_privacy", "models_recruitment"]

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.errors import N_, Refused
@@ -37,6 +37,7 @@ from facilitation.recruitment.targets import (
     target_problems,
     targets_from_shares,
 )
+from server.db.chunked import insert_rows
 from server.db.models_recruitment import (
     Draw,
     Recruit,
@@ -343,9 +344,10 @@ async def upload_people(
         await unit.session.execute(delete(Recruit).where(Recruit.panel_id == panel_id))
         ids: dict[str, int] = {}
         if people.registrants:
-            rows = await unit.session.execute(
-                insert(Recruit).returning(Recruit.id, Recruit.external_id),
-                [
+            rows = await insert_rows(
+                unit.session,
+                Recruit,
+                (
                     {
                         "panel_id": panel_id,
                         "external_id": person.id,
@@ -355,19 +357,22 @@ async def upload_people(
                         "status": Status.POOL.value,
                     }
                     for person in people.registrants
-                ],
+                ),
+                Recruit.id,
+                Recruit.external_id,
             )
-            ids = {external: recruit_id for recruit_id, external in rows.all()}
-            await unit.session.execute(
-                insert(RecruitContact),
-                [
+            ids = {external: recruit_id for recruit_id, external in rows}
+            await insert_rows(
+                unit.session,
+                RecruitContact,
+                (
                     {
                         "recruit_id": ids[person.id],
                         "panel_id": panel_id,
                         "data": dict(people.contacts.get(person.id, {})),
                     }
                     for person in people.registrants
-                ],
+                ),
             )
         recruitment.people_file = filename[:200]
         recruitment.people_at = utcnow()

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
-import zipfile
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -31,8 +29,10 @@ from facilitation.deliberation.arguments import ARGUMENT_MAX
 from facilitation.deliberation.questions import QUESTION_MAX
 from facilitation.errors import N_
 from facilitation.survey import Answer, ItemKind, NonAnswer, SurveyItem, Wave, parse_answer
-from server.reporting.definition import Definition, Invalid, definition_from_dict, located
+from server.reporting.definition import Definition, definition_from_dict
 from server.reporting.export import FORMAT, VERSION
+from server.reporting.invalid import Invalid, located
+from server.reporting.limits import ROWS_MAX, load_json, read_members
 from server.reporting.record import (
     CONTROL,
     TREATMENT,
@@ -47,6 +47,7 @@ from server.reporting.record import (
     VoteRecord,
 )
 from server.reporting.tables import header
+from server.web.csv_safe import original_cell
 
 NEEDED = (
     "panel.json",
@@ -58,9 +59,6 @@ NEEDED = (
     "question_upvotes.csv",
     "ballots.csv",
 )
-MEMBERS_MAX = 100
-FILE_MAX = 128 * 1024 * 1024
-ROWS_MAX = 2_000_000
 _PSEUDONYM = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 SOURCES = ("phone", "assisted", "paper", "table")
@@ -69,7 +67,7 @@ SOURCES = ("phone", "assisted", "paper", "table")
 def read_archive(data: bytes) -> PanelRecord:
     files = _unzip(data)
     with located(N_("File %(file)s"), file="panel.json"):
-        panel = _json(files["panel.json"])
+        panel = load_json(files["panel.json"])
         if not isinstance(panel, dict) or panel.get("format") != FORMAT:
             raise Invalid(N_("This is not a Borgerpanel export."))
         if panel.get("version") != VERSION:
@@ -107,39 +105,11 @@ def read_archive(data: bytes) -> PanelRecord:
 
 
 def _unzip(data: bytes) -> dict[str, bytes]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise Invalid(N_("The file is not a ZIP file.")) from None
-    with archive:
-        members = archive.infolist()
-        if len(members) > MEMBERS_MAX:
-            raise Invalid(N_("The ZIP file has too many files for an export."))
-        names = {member.filename: member for member in members}
-        for name in NEEDED:
-            if name not in names:
-                raise Invalid(N_("The ZIP file lacks %(file)s; is it an export?"), file=name)
-        files = {}
-        for name in NEEDED:
-            member = names[name]
-            if member.file_size > FILE_MAX:
-                raise Invalid(N_("%(file)s is too large."), file=name)
-            try:
-                with archive.open(member) as handle:
-                    content = handle.read(FILE_MAX + 1)
-            except (zipfile.BadZipFile, OSError, RuntimeError):
-                raise Invalid(N_("%(file)s in the ZIP file is damaged."), file=name) from None
-            if len(content) > FILE_MAX:
-                raise Invalid(N_("%(file)s is too large."), file=name)
-            files[name] = content
+    files = read_members(data, NEEDED)
+    for name in NEEDED:
+        if name not in files:
+            raise Invalid(N_("The ZIP file lacks %(file)s; is it an export?"), file=name)
     return files
-
-
-def _json(content: bytes) -> Any:
-    try:
-        return json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
-        raise Invalid(N_("The file is not valid JSON.")) from None
 
 
 class _Reader:
@@ -178,7 +148,7 @@ class _Reader:
                             found=len(row),
                             wanted=len(expected),
                         )
-                yield line, dict(zip(expected, row, strict=True))
+                yield line, dict(zip(expected, map(original_cell, row), strict=True))
         except csv.Error:
             raise Invalid(N_("%(file)s is not a valid CSV file."), file=name) from None
 
@@ -365,7 +335,7 @@ class _Reader:
                 seen.add((step, table))
                 if row["source"] != "table":
                     raise Invalid(N_("Unknown kind of ballot."))
-                content = _json(row["content"].encode("utf-8"))
+                content = load_json(row["content"].encode("utf-8"))
                 if not isinstance(content, dict):
                     raise Invalid(N_("The ballot is damaged."))
                 try:

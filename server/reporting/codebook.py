@@ -50,6 +50,16 @@ PRIVACY = (
     "survey answers are exported as written: read them before sharing the files."
 )
 
+CSV_FORMAT = (
+    "CSV files are UTF-8, comma-separated, with a header row (RFC 4180); a cell holding a "
+    "comma, semicolon, tab, quote or line break is quoted. So that no spreadsheet runs a "
+    "cell as a formula (CSV injection), a text cell that starts with =, +, -, @, a tab or a "
+    "carriage return is written with an apostrophe (') in front, as is a text cell that "
+    "already starts with apostrophes followed by one of these characters. Numbers are written "
+    "as they are, so -3 and -0.5 stay numbers. To get the original text, remove that one "
+    "leading apostrophe; the import does this."
+)
+
 
 NON_ANSWERS = (
     'Where deliberativepolling.csv leaves "don\'t know" and "prefer not to answer" blank, '
@@ -79,7 +89,7 @@ def codebook(record: PanelRecord, variables: Sequence[Variable], exported_at: da
         "",
     ]
     lines += [f"- `{name}`: {text}" for name, text in FILES.items()]
-    lines += ["", "CSV files are UTF-8, comma-separated, with a header row (RFC 4180).", ""]
+    lines += ["", CSV_FORMAT, ""]
     for name, columns in COLUMNS.items():
         lines += [f"## {name}", "", "| column | meaning |", "| --- | --- |"]
         lines += [f"| `{c.name}` | {_cell(c.meaning)} |" for c in columns]

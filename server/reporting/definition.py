@@ -18,8 +18,7 @@ each other field by field; keeping both halves together keeps them in step.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,12 +30,14 @@ from facilitation.deliberation.arguments import DiscussionRules
 from facilitation.deliberation.limits import checked_limit
 from facilitation.deliberation.questions import QuestionRules
 from facilitation.deliberation.states import parse_moderation_mode
-from facilitation.errors import N_, Refused
+from facilitation.errors import N_
 from facilitation.panel import checked_panel_text, checked_table_count, checked_table_label
 from facilitation.proposals import checked_proposal
 from facilitation.steps import TIMER_MAX_SECONDS, checked_step
 from facilitation.survey import SurveyItem, Wave, item_to_dict, validate_item, validate_survey
 from facilitation.votes import OPTION_MAX, OPTIONS_MAX, VoteSettings
+from server.reporting.invalid import Invalid, located
+from server.reporting.limits import check_yaml_events
 
 FORMAT = "borgerpanel-definition"
 VERSION = 1
@@ -60,38 +61,6 @@ STEP_SETTINGS: Mapping[str, frozenset[str]] = {
 RUNTIME: Mapping[str, frozenset[str]] = {"vote": frozenset({"vote_revealed"})}
 _PROPOSAL_OPTION = re.compile(r"p([1-9][0-9]{0,3})")
 _OWN_OPTION = re.compile(r"o([1-9][0-9]{0,3})")
-
-
-class Invalid(Exception):
-    """What is wrong with an imported file, and where: nothing has been imported.
-
-    `message` is a message id with `params`; `where` is a list of (message id, params)
-    from the outside in, e.g. [("Step %(number)s", {"number": 3})].
-    """
-
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message % params if params else message)
-        self.message = message
-        self.params = params
-        self.where: list[tuple[str, dict[str, Any]]] = []
-
-
-@contextmanager
-def located(where: str, **params: Any) -> Iterator[None]:
-    """Say where a problem found inside the block is; domain refusals become `Invalid`."""
-    try:
-        yield
-    except Invalid as problem:
-        problem.where.insert(0, (where, params))
-        raise
-    except Refused as refusal:
-        translated = Invalid(refusal.message, **refusal.params)
-        translated.where.insert(0, (where, params))
-        raise translated from None
-    except (ValueError, TypeError, KeyError, IndexError):
-        damaged = Invalid(N_("The settings are damaged or do not fit this kind of step."))
-        damaged.where.insert(0, (where, params))
-        raise damaged from None
 
 
 @dataclass(frozen=True)
@@ -436,7 +405,7 @@ def definition_to_yaml(definition: Definition) -> str:
 
 
 def definition_from_yaml(text: bytes | str) -> Definition:
-    """Read a template; refuses anchors and aliases, which no definition needs."""
+    """Read a template; refuses aliases and deep nesting before building anything."""
     if len(text) > YAML_MAX_BYTES:
         raise Invalid(N_("The file is too large for a panel definition."))
     if isinstance(text, bytes):
@@ -445,9 +414,7 @@ def definition_from_yaml(text: bytes | str) -> Definition:
         except UnicodeDecodeError:
             raise Invalid(N_("The file is not UTF-8 text.")) from None
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                raise Invalid(N_("The file uses YAML aliases; write every value out."))
+        check_yaml_events(text)
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)

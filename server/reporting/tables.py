@@ -13,17 +13,16 @@ the files; the tables share the column machinery.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from facilitation.ballots import result_from_dict
 from facilitation.survey import Answer, ItemKind, SurveyItem, Wave
 from server.reporting.record import PanelRecord
+from server.web.csv_safe import csv_text
 
 NON_ANSWER_CODES = {"dont_know": 98, "prefer_not": 99}
 
@@ -161,15 +160,6 @@ WIDE_FIXED = (
 SAMPLE = Column(
     "Sample", "Always 1 (All respondents): a grouping for tools that split results by one."
 )
-
-
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
-    return out.getvalue()
 
 
 def header(name: str) -> list[str]:

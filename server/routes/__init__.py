@@ -13,6 +13,7 @@ from server.routes import (
     organiser,
     participant,
     participant_deliberation,
+    privacy,
     proposals,
     public,
     recruitment,
@@ -47,6 +48,7 @@ def all_routes() -> list[BaseRoute]:
         *recruitment.routes,
         *draws.routes,
         *recruits.routes,
+        *privacy.routes,
         *seating.routes,
         *display.routes,
     ]

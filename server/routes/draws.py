@@ -3,9 +3,6 @@ replay it (its inputs and every person's chance)."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -18,6 +15,7 @@ from server.routes.recruitment import BASE, back_to, csv_download, job_context, 
 from server.routes.roles import route
 from server.web.access import services_of
 from server.web.csrf import checked_form
+from server.web.csv_safe import csv_text
 from server.web.respond import done, is_htmx, language_of, page, t
 
 # -- the draw -----------------------------------------------------------------------
@@ -167,17 +165,14 @@ async def draw_result_csv(request: Request) -> Response:
     result = draw.result or {}
     chosen = set(result.get("selected") or [])
     chances = result.get("probabilities") or {}
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["id", *features, "probability", "selected"])
+    lines = []
     for key in sorted(set(chances) | chosen):
         person = people.get(key)
         values = [person.features.get(f, "") if person else "" for f in features]
         chance = chances.get(key)
-        writer.writerow(
-            [key, *values, "" if chance is None else f"{chance:.6f}", int(key in chosen)]
-        )
-    return csv_download(out.getvalue(), f"draw-{draw.id}-result.csv")
+        lines.append([key, *values, "" if chance is None else f"{chance:.6f}", int(key in chosen)])
+    text = csv_text(["id", *features, "probability", "selected"], lines)
+    return csv_download(text, f"draw-{draw.id}-result.csv")
 
 
 routes = [

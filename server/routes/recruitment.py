@@ -31,13 +31,14 @@ from server.db.models import Invite
 from server.db.models_recruitment import Draw
 from server.i18n import refusal_text, translate
 from server.live import audiences as aud
-from server.ops import arms, draws, invite_codes, recruitment
+from server.ops import arms, draws, erasure, invite_codes, recruitment
 from server.ops.events import Actor
 from server.routes.roles import route
 from server.screens.registry import fragments_for, render
 from server.services import Services
 from server.web.access import StaffAccess, require_staff, services_of
 from server.web.csrf import checked_upload as checked_file
+from server.web.problem_list import SHOWN, capped
 from server.web.respond import done, language_of, page, t
 
 BASE = "/panels/{panel_id:int}/recruitment"
@@ -101,13 +102,14 @@ async def checked_upload(request: Request) -> Upload:
 
 
 def _problem_lines(language: str, items: Any) -> list[str]:
+    items = list(items)
     lines = []
-    for item in items:
+    for item in items[:SHOWN]:
         if isinstance(item, dict):
             lines.append(say(language, item["message"], item.get("params") or None))
         else:
             lines.append(say(language, item.message, dict(item.params) or None))
-    return lines
+    return capped(language, lines, len(items))
 
 
 # -- the page -----------------------------------------------------------------------
@@ -162,6 +164,7 @@ async def recruitment_page(
             recruits = await rows.recruits_of(session, panel_id)
             past = await draws.draws_of(session, panel_id)
             split = await arms.latest_split(session, panel_id)
+            retention = await erasure.retention_of(session, panel_id)
             invites = Counter(
                 role
                 for role in await session.scalars(
@@ -190,6 +193,7 @@ async def recruitment_page(
             split=split,
             invites=invites,
             wanted_invites=sum(1 for r in recruits if invite_codes.invite_role(r)),
+            retention=retention,
         )
     async with services.hub.view(panel_id) as view:
         panel = await view.panel()

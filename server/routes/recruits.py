@@ -4,9 +4,6 @@ pages carry contact details)."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,14 +12,16 @@ from facilitation.recruitment.invites import format_invite_code
 from facilitation.recruitment.lifecycle import Status
 from server.db import rows
 from server.db.models import Invite
-from server.ops import arms, confirmations, draws, invite_codes, recruitment
+from server.ops import arms, confirmations, draws, erasure, invite_codes, recruitment
 from server.ops.events import Actor
+from server.routes.privacy import all_erased, letters_unavailable
 from server.routes.recruitment import BASE, back_to, csv_download, organiser_only
 from server.routes.roles import route
 from server.screens.common import qr_svg
 from server.services import Services
 from server.web.access import services_of
 from server.web.csrf import checked_form
+from server.web.csv_safe import csv_text
 from server.web.respond import done, language_of, page, t
 
 # -- the people in the pool, confirmations ------------------------------------------
@@ -137,21 +136,23 @@ async def invites_csv(request: Request) -> Response:
     async with services.db.reading() as session:
         rec = await rows.recruitment_of(session, panel_id)
         letters = await invite_codes.letters(session, panel_id)
+        retention = await erasure.retention_of(session, panel_id)
+    if all_erased(retention):
+        async with services.hub.view(panel_id) as view:
+            return letters_unavailable(request, await view.panel(), retention)
     columns = list(rec.contact_columns) if rec else []
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["id", "role", "invite_code", "link", *columns])
-    for letter in letters:
-        writer.writerow(
-            [
-                letter.recruit.external_id,
-                letter.invite.role,
-                format_invite_code(letter.invite.code),
-                invite_link(services, letter.invite.code),
-                *(letter.contacts.get(column, "") for column in columns),
-            ]
-        )
-    return csv_download(out.getvalue(), f"panel-{panel_id}-invites.csv")
+    lines = (
+        [
+            letter.recruit.external_id,
+            letter.invite.role,
+            format_invite_code(letter.invite.code),
+            invite_link(services, letter.invite.code),
+            *(letter.contacts.get(column, "") for column in columns),
+        ]
+        for letter in letters
+    )
+    text = csv_text(["id", "role", "invite_code", "link", *columns], lines)
+    return csv_download(text, f"panel-{panel_id}-invites.csv")
 
 
 async def letters_page(request: Request) -> Response:
@@ -161,8 +162,11 @@ async def letters_page(request: Request) -> Response:
     async with services.db.reading() as session:
         rec = await rows.recruitment_of(session, panel_id)
         letters = await invite_codes.letters(session, panel_id)
+        retention = await erasure.retention_of(session, panel_id)
     async with services.hub.view(panel_id) as view:
         panel = await view.panel()
+    if all_erased(retention):
+        return letters_unavailable(request, panel, retention)
     language = language_of(request, panel)
     columns = list(rec.contact_columns) if rec else []
     household = rec.household_column if rec else None
@@ -187,6 +191,8 @@ async def letters_page(request: Request) -> Response:
         panel=panel,
         account=access.account,
         letters=sheets,
+        retention=retention,
+        without_address=sum(1 for sheet in sheets if not sheet["address"]),
     )
 
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -20,8 +21,9 @@ from server.i18n import translate
 from server.ops import panel_import
 from server.ops.events import Actor
 from server.reporting.archive import read_archive
-from server.reporting.definition import Invalid, definition_from_yaml, definition_to_yaml
+from server.reporting.definition import definition_from_yaml, definition_to_yaml
 from server.reporting.export import export_zip
+from server.reporting.invalid import Invalid
 from server.reporting.page import TEMPLATE, load_report, report_context
 from server.reporting.record import load_record
 from server.routes.roles import route
@@ -95,7 +97,7 @@ async def import_archive(request: Request) -> Response:
         data = await _upload(request, "archive", UPLOAD_MAX)
         if data is None:
             raise Invalid(N_("Choose the ZIP file of an export."))
-        record = read_archive(data)
+        record = await asyncio.to_thread(read_archive, data)
     except Invalid as problem:
         return _refused(request, account, problem)
     panel_id, renamed = await panel_import.import_record(
@@ -117,7 +119,7 @@ async def import_definition(request: Request) -> Response:
         data = await _upload(request, "definition", DEFINITION_MAX)
         if data is None:
             raise Invalid(N_("Choose the YAML file of a panel definition."))
-        definition = definition_from_yaml(data)
+        definition = await asyncio.to_thread(definition_from_yaml, data)
     except Invalid as problem:
         return _refused(request, account, problem)
     panel_id = await panel_import.create_from_definition(
