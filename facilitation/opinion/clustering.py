@@ -38,6 +38,7 @@ BASE_CLUSTERS = 100
 MAX_GROUPS = 5
 K_BUFFER = 4
 ITERATIONS = 100
+DECIMALS = 9
 LABELS = string.ascii_uppercase
 
 Labels = npt.NDArray[np.int64]
@@ -84,6 +85,9 @@ def cluster(
     buffer: int = K_BUFFER,
 ) -> Clustering | None:
     """Groups of the given participants (rows of `points`), or None if they cannot be split."""
+    # Rounded so that people who voted alike are one point, not several a rounding error
+    # apart (k-means would then look for more clusters than there are distinct points).
+    points = np.round(points, DECIMALS)
     base_centres, base_labels = _base_clusters(
         points, base_k, earlier.base_centres if earlier else None
     )

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from server.broker import MISSED
 from server.live import audiences as aud
 from server.live.change import Change, Presence, channel, decode
+from server.live.opinion import TOPICS as OPINION_TOPICS
 from server.live.socket import CLOSE_GONE, LiveSocket
 from server.live.view import PanelGone, PanelView
 from server.screens.registry import Fragment, affected, fragments_for, render
@@ -212,6 +213,8 @@ class PanelChannel:
 
     async def _on_change(self, change: Change) -> None:
         touched = set(change.topics)
+        if touched & OPINION_TOPICS:
+            self.hub.opinion.poke(self.panel_id)
         for item in [f for f in self._cache if f.topics & touched]:
             del self._cache[item]
         if "seat" in change.topics or "access" in change.topics:

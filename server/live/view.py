@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from facilitation.timer import Timer
 from server.db.models import Panel, PanelTable, Participant, Step
 from server.db.types import utcnow
+
+if TYPE_CHECKING:
+    from server.live.opinion import OpinionRoom
 
 T = TypeVar("T")
 
@@ -37,6 +40,8 @@ class PanelView:
         # Finds a participant's own secret ballot again (see ops.voting.voter_key).
         self.secret_key = ""
         self.memo: dict[str, Any] = {}
+        # The process's opinion groups (server.live.opinion), set by the hub.
+        self.opinion: OpinionRoom | None = None
 
     async def once(self, key: str, load: Callable[[], Awaitable[T]]) -> T:
         if key not in self.memo:
