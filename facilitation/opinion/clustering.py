@@ -84,7 +84,11 @@ def cluster(
     max_k: int = MAX_GROUPS,
     buffer: int = K_BUFFER,
 ) -> Clustering | None:
-    """Groups of the given participants (rows of `points`), or None if they cannot be split."""
+    """Groups of the given participants (rows of `points`); None if everyone voted alike.
+
+    Two distinct points are two groups (a silhouette needs three to compare), as in
+    polismath, where a lone point's silhouette counts as 0 and k = 2 is the least tried.
+    """
     # Rounded so that people who voted alike are one point, not several a rounding error
     # apart (k-means would then look for more clusters than there are distinct points).
     points = np.round(points, DECIMALS)
@@ -92,8 +96,12 @@ def cluster(
         points, base_k, earlier.base_centres if earlier else None
     )
     n_base = len(base_centres)
-    if n_base < 3:
+    if n_base < 2:
         return None
+    if n_base == 2:
+        letters = _stable_letters(participants, base_labels, 2, earlier.groups if earlier else {})
+        groups = {p: letters[int(m)] for p, m in zip(participants, base_labels, strict=True)}
+        return Clustering(groups, {2: 0.0}, base_centres, {2: base_centres}, KSmoother(2, 1, 2))
     weights = np.bincount(base_labels, minlength=n_base).astype(np.float64)
     tried: dict[int, tuple[Labels, FloatMatrix]] = {}
     silhouettes: dict[int, float] = {}
