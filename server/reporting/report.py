@@ -35,6 +35,7 @@ from facilitation.survey import Answer, ItemKind, SurveyItem, Wave
 from server.ops.survey_data import SurveyData, opinion_results
 from server.reporting import charts
 from server.reporting.definition import ProposalDef
+from server.reporting.opinion import OpinionSummary, report_opinions
 from server.reporting.record import CONTROL, TREATMENT, ArgumentRecord, PanelRecord
 from server.screens.vote_chart import Chart, chart
 
@@ -207,6 +208,7 @@ class Report:
     choices: tuple[ChoiceRow, ...]
     subgroups: tuple[Subgroups, ...] | None
     has_controls: bool
+    opinion_groups: tuple[OpinionSummary, ...] = ()
 
 
 def build_report(
@@ -244,6 +246,7 @@ def build_report(
         choices=_choices(survey),
         subgroups=_subgroups(survey, demographics or {}),
         has_controls=bool(survey.controls),
+        opinion_groups=report_opinions(record),
     )
 
 
