@@ -15,8 +15,9 @@ its people, so group A stays group A when a vote comes in.
 scikit-learn's `KMeans` and `silhouette_score` do the arithmetic. Without an earlier
 clustering, polismath starts k-means from the first distinct points; that start often
 ends in a poor local optimum, and Pol.is only escapes it over many warm-started updates.
-A fresh computation here instead takes the best of ten k-means++ starts (fixed seed, so
-the same votes always give the same groups), which lands where Pol.is's long-run
+A fresh computation here instead takes the best of ten k-means++ starts for the groups
+(one for the ~100 base clusters, where the start hardly matters), with a fixed seed so
+the same votes always give the same groups; it lands where Pol.is's long-run
 clustering does on the public conversations we test against.
 """
 
@@ -31,6 +32,7 @@ import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
+from threadpoolctl import threadpool_limits
 
 from facilitation.opinion.matrix import FloatMatrix
 
@@ -133,7 +135,7 @@ def _base_clusters(
     if k == 0:
         return np.zeros((0, 2)), np.zeros(0, dtype=np.int64)
     start = _grown(earlier, distinct, k) if earlier is not None and len(earlier) else None
-    labels, centres = _kmeans(points, k, start, None)
+    labels, centres = _kmeans(points, k, start, None, starts=1)
     return centres, labels
 
 
@@ -142,12 +144,16 @@ def _kmeans(
     k: int,
     start: FloatMatrix | None,
     weights: npt.NDArray[np.float64] | None,
+    starts: int = 10,
 ) -> tuple[Labels, FloatMatrix]:
     if start is not None and len(start) == k:
         model = KMeans(n_clusters=k, init=start, n_init=1, max_iter=ITERATIONS)
     else:
-        model = KMeans(n_clusters=k, n_init=10, max_iter=ITERATIONS, random_state=0)
-    model.fit(data, sample_weight=weights)
+        model = KMeans(n_clusters=k, n_init=starts, max_iter=ITERATIONS, random_state=0)
+    # One thread: a server runs several of these beside its event loop, on few cores,
+    # and BLAS/OpenMP threads fighting over them made one computation 5× slower.
+    with threadpool_limits(1):
+        model.fit(data, sample_weight=weights)
     return model.labels_.astype(np.int64), np.asarray(model.cluster_centers_, dtype=np.float64)
 
 
