@@ -34,8 +34,10 @@ log = logging.getLogger(__name__)
 
 INTERVAL = 2.0
 """Seconds between two computations of one panel's groups, at most one in flight."""
-TOPICS = frozenset({"statement_counts", "arguments"})
-"""Changes that may move the groups: a statement vote, an argument approved or hidden."""
+TOPICS = frozenset({"statement_counts", "arguments", "opinion_settings"})
+"""Changes that may move the groups (a statement vote, an argument approved or hidden) or
+who sees them (the facilitator's choices reach each phone's own fragment with the next
+computation)."""
 
 
 @dataclass(frozen=True)
