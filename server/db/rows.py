@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.agenda import Agenda, PanelStatus
+from facilitation.opinion.privacy import DEFAULT_MIN_GROUP
 from facilitation.recruitment.pool import Registrant
 from facilitation.recruitment.targets import PopulationShares, Target
 from facilitation.survey import SurveyItem, Wave, item_from_dict
@@ -122,3 +123,19 @@ def registrant_of(recruit: Recruit, features: Sequence[str]) -> Registrant:
     return Registrant(
         recruit.external_id, {f: recruit.features[f] for f in features}, recruit.household
     )
+
+
+OPINION_DEFAULTS: dict[str, object] = {
+    "show": False,
+    "min_group": DEFAULT_MIN_GROUP,
+    "phones": False,
+}
+
+
+def opinion_settings(step: Step | None) -> dict[str, object]:
+    """What the panel chose for a discussion's opinion groups: shown on the display, the
+    smallest group shown on its own, whether phones see their own group."""
+    settings = dict(OPINION_DEFAULTS)
+    if step is not None:
+        settings.update(step.settings.get("opinion") or {})
+    return settings

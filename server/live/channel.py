@@ -35,6 +35,8 @@ from typing import Any, Protocol
 from server.broker import MISSED, Broker
 from server.live import audiences as aud
 from server.live.change import Change, Presence, channel, decode
+from server.live.opinion import TOPICS as OPINION_TOPICS
+from server.live.opinion import OpinionRoom
 from server.live.presence import PresenceBoard
 from server.live.socket import CLOSE_GONE, LiveSocket
 from server.live.view import PanelGone, PanelView
@@ -137,6 +139,9 @@ class Host(Protocol):
 
     @property
     def presence(self) -> PresenceBoard: ...
+
+    @property
+    def opinion(self) -> OpinionRoom: ...
 
     def view(self, panel_id: int) -> AbstractAsyncContextManager[PanelView]: ...
 
@@ -315,6 +320,8 @@ class PanelChannel:
 
     async def _on_change(self, change: Change) -> None:
         touched = set(change.topics)
+        if touched & OPINION_TOPICS:
+            self.hub.opinion.poke(self.panel_id)
         for item in [f for f in self._cache if f.topics & touched]:
             del self._cache[item]
         if "seat" in change.topics or "access" in change.topics:

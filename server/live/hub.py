@@ -11,8 +11,10 @@ from contextlib import asynccontextmanager
 
 from server.broker import Broker
 from server.db.engine import Database
-from server.live.change import channel
+from server.live import audiences as aud
+from server.live.change import Change, channel
 from server.live.channel import LINGER, PanelChannel
+from server.live.opinion import OpinionRoom
 from server.live.presence import REFRESH, PresenceBoard
 from server.live.socket import LiveSocket
 from server.live.view import PanelView
@@ -42,11 +44,13 @@ class Hub:
         self.presence = PresenceBoard(self.process, self._presence_dirty)
         self._presence_pending: set[int] = set()
         self._housekeeping: asyncio.Task[None] | None = None
+        self.opinion = OpinionRoom(db, self._opinion_updated)
 
     async def start(self) -> None:
         self._housekeeping = asyncio.create_task(self._keep_house(), name="hub-housekeeping")
 
     async def stop(self) -> None:
+        await self.opinion.stop()
         tasks = [c.task for c in self.channels.values()]
         if self._housekeeping is not None:
             tasks.append(self._housekeeping)
@@ -80,6 +84,7 @@ class Hub:
             view = PanelView(session, panel_id, self.presence.ids(panel_id))
             view.base_url = self.base_url()
             view.secret_key = self.secret_key
+            view.opinion = self.opinion
             yield view
 
     def settled(self, panel_id: int) -> bool:
@@ -87,6 +92,16 @@ class Hub:
         heard (see `PanelChannel.settled`); a panel without screens here is settled."""
         existing = self.channels.get(panel_id)
         return panel_id not in self._presence_pending and (existing is None or existing.settled)
+
+    def _opinion_updated(self, panel_id: int) -> None:
+        """New groups: the panel's screens here that show them render again."""
+        existing = self.channels.get(panel_id)
+        if existing is None or existing.task.done():
+            return
+        personal = {a for s in existing.sockets for a in s.personal}
+        audiences = (aud.FACILITATORS, aud.DISPLAY, *sorted(personal))
+        change = Change(panel_id, existing.watermark, ("opinion",), audiences)
+        existing.jobs.put_nowait(change)
 
     # -- presence --------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from facilitation.timer import Timer
 from server.db.models import Panel, PanelTable, Participant, Step
 from server.db.types import utcnow
+
+if TYPE_CHECKING:
+    from server.live.opinion import OpinionRoom
 
 T = TypeVar("T")
 
@@ -53,6 +56,8 @@ class PanelView:
         # Finds a participant's own secret ballot again (see facilitation.ballots.secrecy).
         self.secret_key = ""
         self.memo: dict[Memo[Any], object] = {}
+        # The process's opinion groups (server.live.opinion), set by the hub.
+        self.opinion: OpinionRoom | None = None
 
     async def once(self, key: Memo[T], load: Callable[[], Awaitable[T]]) -> T:
         if key not in self.memo:

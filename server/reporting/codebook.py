@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from facilitation.survey import ItemKind, Wave
+from server.reporting.opinion import method_in_words
 from server.reporting.record import PanelRecord
 from server.reporting.tables import COLUMNS, SAMPLE, WIDE_FIXED, Variable
 
@@ -35,6 +36,10 @@ FILES = {
     "arguments.csv": "Arguments the tables sent and the facilitators approved, with their "
     "statement-vote counts.",
     "statement_votes.csv": "Each participant's agree / disagree / pass on other tables' arguments.",
+    "opinion_groups.csv": "Opinion groups as Pol.is computes them from the statement votes: "
+    "each participant's group and place on the opinion map (see Opinion groups below).",
+    "opinion_statements.csv": "Per opinion group and argument: votes, shares, whether the "
+    "argument represents the group, group-informed consensus and divisiveness.",
     "questions.csv": "Questions the tables sent to the expert panel.",
     "question_upvotes.csv": "Who supported which question.",
     "votes.csv": "Each vote step: method, who voted, ballots and where they came from.",
@@ -94,6 +99,7 @@ def codebook(record: PanelRecord, variables: Sequence[Variable], exported_at: da
         lines += [f"## {name}", "", "| column | meaning |", "| --- | --- |"]
         lines += [f"| `{c.name}` | {_cell(c.meaning)} |" for c in columns]
         lines.append("")
+    lines += ["## Opinion groups", "", method_in_words(), ""]
     lines += ["## deliberativepolling.csv", "", "| column | meaning |", "| --- | --- |"]
     lines += [f"| `{c.name}` | {_cell(c.meaning)} |" for c in WIDE_FIXED]
     for variable in variables:

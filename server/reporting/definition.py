@@ -58,7 +58,11 @@ STEP_SETTINGS: Mapping[str, frozenset[str]] = {
     "questions": frozenset({"questions_per_table", "questions_sent_per_table", "question_upvotes"}),
     "vote": frozenset({"vote"}),
 }
-RUNTIME: Mapping[str, frozenset[str]] = {"vote": frozenset({"vote_revealed"})}
+RUNTIME: Mapping[str, frozenset[str]] = {
+    "vote": frozenset({"vote_revealed"}),
+    # What the facilitator chose for opinion groups (map shown, smallest group shown).
+    "discussion": frozenset({"opinion"}),
+}
 _PROPOSAL_OPTION = re.compile(r"p([1-9][0-9]{0,3})")
 _OWN_OPTION = re.compile(r"o([1-9][0-9]{0,3})")
 

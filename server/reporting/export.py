@@ -13,10 +13,12 @@ import zipfile
 from datetime import UTC, datetime
 from typing import Any
 
-from server.reporting import tables
+from server.reporting import opinion, tables
 from server.reporting.codebook import codebook
 from server.reporting.record import PanelRecord
 from server.reporting.spss import survey_sav
+from server.reporting.tables import header
+from server.web.csv_safe import csv_text
 
 FORMAT = "borgerpanel-export"
 VERSION = 1
@@ -64,6 +66,12 @@ def export_files(record: PanelRecord, exported_at: datetime | None = None) -> di
         "steps.csv": tables.steps_csv(record),
         "arguments.csv": tables.arguments_csv(record),
         "statement_votes.csv": tables.statement_votes_csv(record),
+        "opinion_groups.csv": csv_text(
+            header("opinion_groups.csv"), opinion.opinion_groups_rows(record)
+        ),
+        "opinion_statements.csv": csv_text(
+            header("opinion_statements.csv"), opinion.opinion_statements_rows(record)
+        ),
         "questions.csv": tables.questions_csv(record),
         "question_upvotes.csv": tables.question_upvotes_csv(record),
         "votes.csv": tables.votes_csv(record),

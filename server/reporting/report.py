@@ -39,6 +39,7 @@ from facilitation.survey import Answer, ItemKind, SurveyItem, Wave
 from server.read.survey_data import SurveyData, opinion_results
 from server.reporting import charts
 from server.reporting.definition import ProposalDef
+from server.reporting.opinion import OpinionSummary, report_opinions
 from server.reporting.record import CONTROL, TREATMENT, ArgumentRecord, PanelRecord
 from server.screens.vote_chart import Chart, chart
 
@@ -211,6 +212,7 @@ class Report:
     choices: tuple[ChoiceRow, ...]
     subgroups: tuple[Subgroups, ...] | None
     has_controls: bool
+    opinion_groups: tuple[OpinionSummary, ...] = ()
 
 
 def build_report(
@@ -248,6 +250,7 @@ def build_report(
         choices=_choices(survey),
         subgroups=_subgroups(survey, demographics or {}),
         has_controls=bool(survey.controls),
+        opinion_groups=report_opinions(record),
     )
 
 

@@ -48,6 +48,7 @@ SCREENS = (
     "display",
     "display_deliberation",
     "display_vote",
+    "opinion",
 )
 
 

@@ -37,6 +37,8 @@ FILES = {
     "steps.csv",
     "arguments.csv",
     "statement_votes.csv",
+    "opinion_groups.csv",
+    "opinion_statements.csv",
     "questions.csv",
     "question_upvotes.csv",
     "votes.csv",
