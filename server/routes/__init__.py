@@ -36,6 +36,7 @@ def socket(path: str, endpoint: Callable[..., Any], *, serves: str) -> WebSocket
 def all_routes() -> list[BaseRoute]:
     from server.routes import (
         auth,
+        council,
         display,
         draws,
         facilitator,
@@ -45,6 +46,7 @@ def all_routes() -> list[BaseRoute]:
         participant_deliberation,
         proposals,
         public,
+        recommendations,
         recruitment,
         recruits,
         report,
@@ -74,4 +76,6 @@ def all_routes() -> list[BaseRoute]:
         *recruits.routes,
         *seating.routes,
         *display.routes,
+        *recommendations.routes,
+        *council.routes,
     ]

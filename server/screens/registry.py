@@ -48,6 +48,8 @@ SCREENS = (
     "display",
     "display_deliberation",
     "display_vote",
+    "recommendations",
+    "question_slate",
 )
 
 

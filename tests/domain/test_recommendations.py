@@ -226,3 +226,11 @@ def test_the_council_answers_only_adopted_recommendations() -> None:
         with pytest.raises(Refused, match=message):
             council.checked_answer(adopted=True, **{**fields, **bad})
     assert council.checked_link(" https://bergen.kommune.no/vedtak/1 ").startswith("https://")
+
+
+def test_the_side_by_side_view_marks_removed_and_added_words() -> None:
+    from facilitation.recommendations.compare import word_changes
+
+    left, right = word_changes("Run buses every ten minutes.", "Run buses every five minutes.")
+    assert left == [("same", "Run buses every"), ("removed", "ten"), ("same", "minutes.")]
+    assert right == [("same", "Run buses every"), ("added", "five"), ("same", "minutes.")]
