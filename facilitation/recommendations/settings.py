@@ -148,11 +148,11 @@ class RecommendationSettings:
 def checked_setup(
     scale: str, rule: str, signing: str, per_table: str | int | None
 ) -> dict[str, Any]:
-    """The organiser's form → settings; the phase is left to the facilitator."""
+    """The organiser's form → settings (blank: the default); the phase is the facilitator's."""
     return {
-        "support_scale": _key(SCALES, scale),
-        "adoption_rule": _key(RULES, rule),
-        "minority_signing": _choice(Signing, signing).value,
+        "support_scale": _key(SCALES, scale or "gradient5"),
+        "adoption_rule": _key(RULES, rule or "two_thirds"),
+        "minority_signing": _choice(Signing, signing or "choice").value,
         "recommendations_per_table": checked_limit(per_table),
     }
 

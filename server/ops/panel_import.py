@@ -52,6 +52,7 @@ from server.ops.events import Actor, record
 from server.ops.panels import JOIN_CODE_LIFETIME
 from server.reporting.definition import Definition
 from server.reporting.record import CONTROL, PanelRecord, rename_options
+from server.reporting.voice import write_voice
 from server.services import Services
 
 ATTEMPTS = 5
@@ -324,6 +325,15 @@ async def _import(
                 closed_by=None,
             )
         )
+    await write_voice(
+        session,
+        panel.id,
+        data.voice,
+        step_ids=step_ids,
+        table_ids=table_ids,
+        proposal_ids=proposal_ids,
+        question_ids=question_ids,
+    )
     await record(
         session,
         panel.id,

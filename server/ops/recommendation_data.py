@@ -147,18 +147,25 @@ async def cards(session: AsyncSession, step: StepRow) -> list[Card]:
 def _tally(
     settings: RecommendationSettings, row: RecommendationRow, levels: list[str]
 ) -> SupportTally:
-    """The frozen counts once closed (the rule may not be read again differently), else live."""
-    if row.outcome is not None and row.support.get("counts") is not None:
-        frozen = row.support
-        scale_levels = list(frozen.get("levels", settings.scale.levels))
-        spelled = [
-            lvl for lvl, n in zip(scale_levels, frozen["counts"], strict=False) for _ in range(n)
-        ]
-        live = tally_support(settings, spelled)
-        return SupportTally(
-            live.counts, live.answered, live.supporting, live.share, row.outcome == "adopted"
-        )
-    return tally_support(settings, levels)
+    """The stored counts once closed (or imported: levels do not travel), else the live ones.
+
+    A closed recommendation's adoption is the one frozen at the close.
+    """
+    stored = row.support.get("counts")
+    if stored is None:
+        return tally_support(settings, levels)
+    scale_levels = list(row.support.get("levels", settings.scale.levels))
+    spelled = [lvl for lvl, n in zip(scale_levels, stored, strict=False) for _ in range(n)]
+    counted = tally_support(settings, spelled)
+    if row.outcome is None:
+        return counted
+    return SupportTally(
+        counted.counts,
+        counted.answered,
+        counted.supporting,
+        counted.share,
+        row.outcome == "adopted",
+    )
 
 
 async def my_marks(

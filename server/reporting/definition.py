@@ -29,6 +29,7 @@ from facilitation.deliberation.questions import QuestionRules
 from facilitation.deliberation.states import parse_moderation_mode
 from facilitation.errors import N_, Refused
 from facilitation.panel import checked_panel_text, checked_table_count, checked_table_label
+from facilitation.recommendations.settings import RecommendationSettings
 from facilitation.steps import TIMER_MAX_SECONDS, checked_step
 from facilitation.survey import SurveyItem, Wave, item_to_dict, validate_item, validate_survey
 from facilitation.votes import OPTION_MAX, OPTIONS_MAX, VoteSettings
@@ -52,8 +53,14 @@ STEP_SETTINGS: Mapping[str, frozenset[str]] = {
     ),
     "questions": frozenset({"questions_per_table", "questions_sent_per_table", "question_upvotes"}),
     "vote": frozenset({"vote"}),
+    "recommendations": frozenset(
+        {"support_scale", "adoption_rule", "minority_signing", "recommendations_per_table"}
+    ),
 }
-RUNTIME: Mapping[str, frozenset[str]] = {"vote": frozenset({"vote_revealed"})}
+RUNTIME: Mapping[str, frozenset[str]] = {
+    "vote": frozenset({"vote_revealed"}),
+    "recommendations": frozenset({"recommendation_phase"}),
+}
 _PROPOSAL_OPTION = re.compile(r"p([1-9][0-9]{0,3})")
 _OWN_OPTION = re.compile(r"o([1-9][0-9]{0,3})")
 
@@ -343,6 +350,12 @@ def _settings(kind: str, settings: dict[str, Any], proposal_count: int) -> dict[
         if "vote_revealed" in settings:
             out["vote_revealed"] = _flag(settings, "vote_revealed", False)
         return out
+    if kind == "recommendations":
+        try:
+            RecommendationSettings.from_settings(settings)
+        except Refused as refusal:
+            raise Invalid(refusal.message, **refusal.params) from None
+        return dict(settings)
     return {}
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db.models import Invite
 from server.i18n import BABEL_LOCALES
 from server.ops.demographics import demographics
+from server.ops.follow_up import follow_up_token
 from server.render import STATIC
 from server.reporting.numbers import Numbers
 from server.reporting.record import load_record, representativeness
@@ -41,11 +42,18 @@ async def load_report(services: Services, panel_id: int, today: date | None = No
         record = await load_record(session, panel_id)
         representation = await representativeness(session, panel_id)
         backgrounds = await demographics_by_pseudonym(session, panel_id)
+    follow_up = None
+    if record.voice.recommendations:
+        # The follow-up page's address is printed in the report, so it exists from now on.
+        async with services.db.writing() as session:
+            token = await follow_up_token(session, panel_id)
+        follow_up = f"{services.settings.public_url or ''}/follow/{token}"
     return build_report(
         record,
         today or date.today(),
         representation=representation,
         demographics=backgrounds,
+        follow_up=follow_up,
     )
 
 

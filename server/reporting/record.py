@@ -50,6 +50,7 @@ from server.ops.records import question_of
 from server.ops.representation import representation_rows
 from server.ops.survey_data import SurveyData
 from server.reporting.definition import Definition, ProposalDef, StepDef
+from server.reporting.voice import VoiceRecord, load_voice
 
 TREATMENT = "Treatment"
 CONTROL = "Control"
@@ -154,6 +155,7 @@ class PanelRecord:
     upvotes: tuple[UpvoteRecord, ...] = ()
     votes: tuple[VoteRecord, ...] = ()
     ballots: tuple[TableBallot, ...] = ()
+    voice: VoiceRecord = field(default_factory=VoiceRecord)
 
     def survey(self) -> SurveyData:
         """The surveys as `server.ops.survey_data` gives them, keyed by pseudonym."""
@@ -249,6 +251,7 @@ async def load_record(session: AsyncSession, panel_id: int) -> PanelRecord:
         upvotes=upvotes,
         votes=votes,
         ballots=ballots,
+        voice=await load_voice(session, panel_id, step_number, table_number, proposal_number),
     )
 
 

@@ -36,6 +36,7 @@ from server.ops.survey_data import SurveyData, opinion_results
 from server.reporting import charts
 from server.reporting.definition import ProposalDef
 from server.reporting.record import CONTROL, TREATMENT, ArgumentRecord, PanelRecord
+from server.reporting.voice_report import VoiceSection, voice_section
 from server.screens.vote_chart import Chart, chart
 
 STANCES = ("for", "against", "other")
@@ -207,6 +208,7 @@ class Report:
     choices: tuple[ChoiceRow, ...]
     subgroups: tuple[Subgroups, ...] | None
     has_controls: bool
+    voice: VoiceSection | None = None
 
 
 def build_report(
@@ -215,6 +217,7 @@ def build_report(
     *,
     representation: tuple[Representation, ...] | None = None,
     demographics: Mapping[str, Mapping[str, str]] | None = None,
+    follow_up: str | None = None,
 ) -> Report:
     """`demographics` maps a respondent's pseudonym to their known category values."""
     definition = record.definition
@@ -244,6 +247,7 @@ def build_report(
         choices=_choices(survey),
         subgroups=_subgroups(survey, demographics or {}),
         has_controls=bool(survey.controls),
+        voice=voice_section(record, follow_up),
     )
 
 

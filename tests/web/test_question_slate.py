@@ -58,6 +58,8 @@ async def test_the_slate_serves_both_tables_and_an_override_keeps_its_reason(day
         latest = list(await session.scalars(select(QuestionSlate).order_by(QuestionSlate.id)))[-1]
     assert latest.override_reason == "Time"
     assert latest.rule_chose == [by_text["Cost?"], by_text["Noise?"]]
-    assert not latest.ejr["holds"] and latest.ejr["tables"] == [tables[phones.index(other_table[0])]]
+    assert not latest.ejr["holds"] and latest.ejr["tables"] == [
+        tables[phones.index(other_table[0])]
+    ]
     run = text_of((await lead.get(f"/panels/{panel.id}/run")).text)
     assert "Not every group is represented" in run and "Reason for the change: Time" in run
