@@ -26,6 +26,7 @@ class StepKind(StrEnum):
     QUESTIONS = "questions"
     VOTE = "vote"
     RESULTS = "results"
+    RECOMMENDATIONS = "recommendations"
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,7 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
     from server.db.rows import NotFound
+    from server.ops.follow_up import report_address
     from server.reporting.page import load_report, render_standalone
     from server.reporting.pdf import PrintFailed, print_pdf
 
@@ -157,7 +158,9 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
         services = _offline_services(settings)
         try:
             await upgrade(services.db)
-            return render_standalone(services, await load_report(services, args.panel))
+            token = await report_address(services.units, args.panel)
+            report = await load_report(services, args.panel, follow_up_token=token)
+            return render_standalone(services, report)
         finally:
             await services.db.dispose()
 

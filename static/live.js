@@ -80,6 +80,27 @@
       button.setAttribute("aria-pressed", pressed ? "true" : "false");
       button.value = pressed ? "off" : "on";
     });
+    applyRecommendationMarks();
+  }
+
+  // The recommendations step: this phone's levels of support and quick-vote answers.
+  function applyRecommendationMarks() {
+    var marks = document.getElementById("phone-recommendation-marks");
+    if (!marks) return;
+    var levels = {}, votes = {};
+    try { levels = JSON.parse(marks.dataset.levels || "{}"); } catch (e) { levels = {}; }
+    try { votes = JSON.parse(marks.dataset.votes || "{}"); } catch (e) { votes = {}; }
+    document.querySelectorAll("[data-support][data-level]").forEach(function (button) {
+      var pressed = levels[button.dataset.support] === button.dataset.level;
+      button.setAttribute("aria-pressed", pressed ? "true" : "false");
+    });
+    document.querySelectorAll("[data-amendment][data-choice]").forEach(function (button) {
+      var pressed = votes[button.dataset.amendment] === button.dataset.choice;
+      button.setAttribute("aria-pressed", pressed ? "true" : "false");
+    });
+    document.querySelectorAll("[data-minority]").forEach(function (box) {
+      box.hidden = levels[box.dataset.minority] !== marks.dataset.cannot;
+    });
   }
   document.addEventListener("htmx:after:swap", applyMarks);
 

@@ -1,7 +1,7 @@
 """Persistence: models, engine and migrations. The database is the source of truth."""
 
 # Every table is registered with the metadata whichever model module is imported first
-# (recruitment's tables live in their own module, on the same `Base`).
-from server.db import models, models_privacy, models_recruitment
+# (recruitment's and the recommendations' tables live in their own modules, on the same `Base`).
+from server.db import models, models_privacy, models_recommendations, models_recruitment
 
-__all__ = ["models", "models_privacy", "models_recruitment"]
+__all__ = ["models", "models_privacy", "models_recommendations", "models_recruitment"]

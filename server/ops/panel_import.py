@@ -53,6 +53,7 @@ from server.ops.panels import JOIN_CODE_LIFETIME
 from server.ops.unit import Unit, Units
 from server.reporting.definition import Definition
 from server.reporting.record import CONTROL, PanelRecord, rename_options
+from server.reporting.voice import write_voice
 
 ATTEMPTS = 5
 
@@ -324,6 +325,15 @@ async def _import(
                 closed_by=None,
             )
         )
+    await write_voice(
+        unit.session,
+        panel.id,
+        data.voice,
+        step_ids=step_ids,
+        table_ids=table_ids,
+        proposal_ids=proposal_ids,
+        question_ids=question_ids,
+    )
     await unit.record(
         actor,
         "panel.import",

@@ -47,6 +47,7 @@ from server.reporting.record import (
     VoteRecord,
 )
 from server.reporting.tables import header
+from server.reporting.voice import VoiceInvalid, voice_from_dict
 from server.web.csv_safe import original_cell
 
 NEEDED = (
@@ -90,6 +91,20 @@ def read_archive(data: bytes) -> PanelRecord:
     with located(N_("File %(file)s"), file="panel.json"):
         votes = _votes(definition, panel.get("votes", []))
     ballots = reader.ballots()
+    with located(N_("File %(file)s"), file="panel.json"):
+        try:
+            spoken = voice_from_dict(
+                panel.get("voice"),
+                steps=[step.kind for step in definition.steps],
+                tables=len(definition.tables),
+                proposals=len(definition.proposals),
+                questions=len(questions),
+            )
+        except (VoiceInvalid, ValueError) as problem:
+            raise Invalid(
+                N_("The recommendations in the file do not hold together: %(detail)s"),
+                detail=str(problem)[:200],
+            ) from None
     return PanelRecord(
         definition=definition,
         status=str(status),
@@ -101,6 +116,7 @@ def read_archive(data: bytes) -> PanelRecord:
         upvotes=upvotes,
         votes=votes,
         ballots=ballots,
+        voice=spoken,
     )
 
 

@@ -30,9 +30,10 @@ from facilitation.deliberation.arguments import DiscussionRules
 from facilitation.deliberation.limits import checked_limit
 from facilitation.deliberation.questions import QuestionRules
 from facilitation.deliberation.states import parse_moderation_mode
-from facilitation.errors import N_
+from facilitation.errors import N_, Refused
 from facilitation.panel import checked_panel_text, checked_table_count, checked_table_label
 from facilitation.proposals import checked_proposal
+from facilitation.recommendations.settings import RecommendationSettings
 from facilitation.steps import TIMER_MAX_SECONDS, checked_step
 from facilitation.survey import SurveyItem, Wave, item_to_dict, validate_item, validate_survey
 from facilitation.votes import OPTION_MAX, OPTIONS_MAX, VoteSettings
@@ -57,9 +58,13 @@ STEP_SETTINGS: Mapping[str, frozenset[str]] = {
     ),
     "questions": frozenset({"questions_per_table", "questions_sent_per_table", "question_upvotes"}),
     "vote": frozenset({"vote"}),
+    "recommendations": frozenset(
+        {"support_scale", "adoption_rule", "minority_signing", "recommendations_per_table"}
+    ),
 }
 RUNTIME: Mapping[str, frozenset[str]] = {
     "vote": frozenset({"vote_revealed"}),
+    "recommendations": frozenset({"recommendation_phase"}),
     # What the facilitator chose for opinion groups (map shown, smallest group shown).
     "discussion": frozenset({"opinion"}),
 }
@@ -314,6 +319,12 @@ def _settings(kind: str, settings: dict[str, Any], proposal_count: int) -> dict[
         if "vote_revealed" in settings:
             out["vote_revealed"] = _flag(settings, "vote_revealed", False)
         return out
+    if kind == "recommendations":
+        try:
+            RecommendationSettings.from_settings(settings)
+        except Refused as refusal:
+            raise Invalid(refusal.message, **refusal.params) from None
+        return dict(settings)
     return {}
 
 

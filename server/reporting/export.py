@@ -48,6 +48,7 @@ def panel_json(record: PanelRecord, exported_at: datetime) -> dict[str, Any]:
         "status": record.status,
         "definition": record.definition.to_dict(runtime=True),
         "votes": votes,
+        "voice": record.voice.to_dict(),
     }
 
 

@@ -36,16 +36,28 @@ async def demographics_by_pseudonym(
     return {pseudonyms[key]: dict(values) for key, values in known.items() if key in pseudonyms}
 
 
-async def load_report(services: Services, panel_id: int, today: date | None = None) -> Report:
+async def load_report(
+    services: Services,
+    panel_id: int,
+    today: date | None = None,
+    *,
+    follow_up_token: str | None = None,
+) -> Report:
+    """The report; `follow_up_token` is the follow-up page's (`ops.follow_up.report_address`,
+    which the caller runs first: the address printed here must exist from now on)."""
     async with services.db.reading() as session:
         record = await load_record(session, panel_id)
         representation = await representativeness(session, panel_id)
         backgrounds = await demographics_by_pseudonym(session, panel_id)
+    follow_up = None
+    if record.voice.recommendations and follow_up_token is not None:
+        follow_up = f"{services.settings.public_url or ''}/follow/{follow_up_token}"
     return build_report(
         record,
         today or date.today(),
         representation=representation,
         demographics=backgrounds,
+        follow_up=follow_up,
     )
 
 

@@ -54,6 +54,7 @@ from server.read import survey_data
 from server.read.representation import representation_rows
 from server.read.survey_data import SurveyData
 from server.reporting.definition import Definition, ProposalDef, StepDef
+from server.reporting.voice import VoiceRecord, load_voice
 
 TREATMENT = "Treatment"
 CONTROL = "Control"
@@ -158,6 +159,7 @@ class PanelRecord:
     upvotes: tuple[UpvoteRecord, ...] = ()
     votes: tuple[VoteRecord, ...] = ()
     ballots: tuple[TableBallot, ...] = ()
+    voice: VoiceRecord = field(default_factory=VoiceRecord)
 
     def survey(self) -> SurveyData:
         """The surveys as `server.ops.survey_data` gives them, keyed by pseudonym."""
@@ -253,6 +255,7 @@ async def load_record(session: AsyncSession, panel_id: int) -> PanelRecord:
         upvotes=upvotes,
         votes=votes,
         ballots=ballots,
+        voice=await load_voice(session, panel_id, step_number, table_number, proposal_number),
     )
 
 

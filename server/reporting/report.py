@@ -41,6 +41,7 @@ from server.reporting import charts
 from server.reporting.definition import ProposalDef
 from server.reporting.opinion import OpinionSummary, report_opinions
 from server.reporting.record import CONTROL, TREATMENT, ArgumentRecord, PanelRecord
+from server.reporting.voice_report import VoiceSection, voice_section
 from server.screens.vote_chart import Chart, chart
 
 STANCES = ("for", "against", "other")
@@ -213,6 +214,7 @@ class Report:
     subgroups: tuple[Subgroups, ...] | None
     has_controls: bool
     opinion_groups: tuple[OpinionSummary, ...] = ()
+    voice: VoiceSection | None = None
 
 
 def build_report(
@@ -221,6 +223,7 @@ def build_report(
     *,
     representation: tuple[Representation, ...] | None = None,
     demographics: Mapping[str, Mapping[str, str]] | None = None,
+    follow_up: str | None = None,
 ) -> Report:
     """`demographics` maps a respondent's pseudonym to their known category values."""
     definition = record.definition
@@ -251,6 +254,7 @@ def build_report(
         subgroups=_subgroups(survey, demographics or {}),
         has_controls=bool(survey.controls),
         opinion_groups=report_opinions(record),
+        voice=voice_section(record, follow_up),
     )
 
 

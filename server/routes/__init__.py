@@ -6,6 +6,7 @@ from starlette.routing import BaseRoute
 
 from server.routes import (
     auth,
+    council,
     display,
     draws,
     facilitator,
@@ -17,6 +18,7 @@ from server.routes import (
     privacy,
     proposals,
     public,
+    recommendations,
     recruitment,
     recruits,
     report,
@@ -53,4 +55,6 @@ def all_routes() -> list[BaseRoute]:
         *privacy.routes,
         *seating.routes,
         *display.routes,
+        *recommendations.routes,
+        *council.routes,
     ]

@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from facilitation.errors import N_
 from server.i18n import translate
-from server.ops import panel_import
+from server.ops import follow_up, panel_import
 from server.ops.events import Actor
 from server.reporting.archive import read_archive
 from server.reporting.definition import definition_from_yaml, definition_to_yaml
@@ -38,7 +38,9 @@ DEFINITION_MAX = 1024 * 1024
 async def report_page(request: Request) -> Response:
     panel_id = int(request.path_params["panel_id"])
     access = await require_staff(request, panel_id)
-    report = await load_report(services_of(request), panel_id)
+    services = services_of(request)
+    token = await follow_up.report_address(services.units, panel_id)
+    report = await load_report(services, panel_id, follow_up_token=token)
     return page(
         request,
         TEMPLATE,

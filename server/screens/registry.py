@@ -49,6 +49,8 @@ SCREENS = (
     "display_deliberation",
     "display_vote",
     "opinion",
+    "recommendations",
+    "question_slate",
 )
 
 

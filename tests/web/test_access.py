@@ -17,6 +17,7 @@ from sqlalchemy import select
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from server.db.models import Panel, PanelMember, PanelTable, Step
+from server.ops.follow_up import follow_up_token
 from server.routes import ROLES, all_routes
 from tests.support.day import Day, PanelInfo
 from tests.support.people import Person
@@ -66,6 +67,8 @@ class World:
             table = await session.scalar(
                 select(PanelTable.id).where(PanelTable.panel_id == self.panel.id)
             )
+        async with self.day.services.db.writing() as session:
+            follow = await follow_up_token(session, self.panel.id)
         assert panel is not None
         return {
             "panel_id": str(panel.id),
@@ -85,6 +88,10 @@ class World:
             "draw_id": "999999",
             "recruit_id": "999999",
             "plan_id": "999999",
+            "recommendation_id": "999999",
+            "amendment_id": "999999",
+            "kind": "csv",
+            "follow_token": follow,
         }
 
 

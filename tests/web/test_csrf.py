@@ -56,6 +56,8 @@ async def test_a_post_without_this_sessions_token_is_refused_and_changes_nothing
         "draw_id": 1,
         "recruit_id": 1,
         "plan_id": 1,
+        "recommendation_id": 1,
+        "amendment_id": 1,
     }
     form = {
         "code": panel.code,

@@ -1,0 +1,65 @@
+"""Choosing the experts' questions fairly on the tablet: the rule, its check, an override."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from server.db.models import QuestionRow
+from server.db.models_recommendations import QuestionSlate
+from tests.support.day import Day, text_of
+from tests.support.deliberation import open_step
+from tests.support.recommendations import seats
+
+
+async def test_the_slate_serves_both_tables_and_an_override_keeps_its_reason(day: Day) -> None:
+    panel = await day.panel(tables=2)
+    await open_step(day, panel, "questions")
+    phones = [await day.phone(panel) for _ in range(4)]
+    tables = await seats(day, panel)
+    lead = await day.staff("facilitator", panel)
+    first_table = [p for p, t in zip(phones, tables, strict=True) if t == tables[0]]
+    other_table = [p for p, t in zip(phones, tables, strict=True) if t != tables[0]]
+    for phone, text in (
+        (first_table[0], "Cost?"),
+        (first_table[0], "Timeline?"),
+        (first_table[0], "Who pays?"),
+        (other_table[0], "Noise?"),
+    ):
+        await phone.post(f"/p/{panel.id}/questions", {"text": text})
+    async with day.services.db.reading() as session:
+        questions = list(await session.scalars(select(QuestionRow).order_by(QuestionRow.id)))
+    for q in questions:
+        author = first_table[0] if q.table_id == tables[0] else other_table[0]
+        await author.post(f"/p/{panel.id}/questions/{q.id}/send")
+        await lead.post(f"/panels/{panel.id}/questions/{q.id}/approve")
+
+    too_many = await lead.post(f"/panels/{panel.id}/slate", {"k": "5", "rule": "equal_shares"})
+    assert too_many.status_code == 409 and "from 1 to 4" in text_of(too_many.text)
+    chosen = await lead.post(f"/panels/{panel.id}/slate", {"k": "2", "rule": "equal_shares"})
+    assert chosen.status_code == 200, chosen.text
+    async with day.services.db.reading() as session:
+        [slate] = list(await session.scalars(select(QuestionSlate)))
+    by_text = {q.text: q.id for q in questions}
+    assert slate.chosen == [by_text["Cost?"], by_text["Noise?"]]
+    assert slate.ejr["holds"]
+    run = text_of((await lead.get(f"/panels/{panel.id}/run")).text)
+    assert "Every table's group of questions is represented" in run
+
+    no_reason = await lead.post(
+        f"/panels/{panel.id}/slate/override",
+        {"chosen": [str(by_text["Cost?"]), str(by_text["Timeline?"])], "reason": ""},
+    )
+    assert no_reason.status_code == 409 and "Say why" in text_of(no_reason.text)
+    await lead.post(
+        f"/panels/{panel.id}/slate/override",
+        {"chosen": [str(by_text["Cost?"]), str(by_text["Timeline?"])], "reason": "Time"},
+    )
+    async with day.services.db.reading() as session:
+        latest = list(await session.scalars(select(QuestionSlate).order_by(QuestionSlate.id)))[-1]
+    assert latest.override_reason == "Time"
+    assert latest.rule_chose == [by_text["Cost?"], by_text["Noise?"]]
+    assert not latest.ejr["holds"] and latest.ejr["tables"] == [
+        tables[phones.index(other_table[0])]
+    ]
+    run = text_of((await lead.get(f"/panels/{panel.id}/run")).text)
+    assert "Not every group is represented" in run and "Reason for the change: Time" in run
