@@ -1,4 +1,4 @@
-"""The `borgerpanel` command: serve, demo, db upgrade, create-user, report."""
+"""The `borgerpanel` command: serve, demo, db upgrade, create-user, report, backup, restore."""
 
 from __future__ import annotations
 
@@ -50,6 +50,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add_argument("--pdf", type=Path, help="write the report as PDF (needs Chromium)")
     report.add_argument("--html", type=Path, help="write the report as one HTML file")
 
+    backup = commands.add_parser("backup", help="write a consistent copy while serving")
+    backup.add_argument("path", type=Path, help="the backup file to write")
+    restore = commands.add_parser("restore", help="load a backup into an empty database")
+    restore.add_argument("path", type=Path, help="a file written by `borgerpanel backup`")
+
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -68,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _create_user(settings, args)
     if args.command == "report":
         return _report(settings, args)
+    if args.command in ("backup", "restore"):
+        from server import backup as backups
+
+        return backups.command(settings, args.command, args.path)
     return 1
 
 
