@@ -20,6 +20,7 @@ from server.broker import create_broker
 from server.db.engine import Database
 from server.db.migrate import upgrade
 from server.i18n import refusal_text
+from server.logs import RequestLog
 from server.ops.common import NotFound
 from server.render import STATIC, Renderer
 from server.routes import all_routes
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Sta
     app = Starlette(
         routes=[*all_routes(), Mount("/static", StaticFiles(directory=STATIC), name="static")],
         middleware=[
+            Middleware(RequestLog),
             Middleware(SecurityHeaders, services=services),
             Middleware(
                 SessionMiddleware,

@@ -99,12 +99,16 @@ async def _upgrade(settings: Settings) -> None:
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     asyncio.run(_upgrade(settings))
-    _run_uvicorn(args.host, args.port)
+    _run_uvicorn(settings, args.host, args.port)
     return 0
 
 
-def _run_uvicorn(host: str, port: int) -> None:
+def _run_uvicorn(settings: Settings, host: str, port: int) -> None:
+    from server import logs
     from server.app import create_app
+
+    level = os.environ.get("LOG_LEVEL", "info")
+    logs.configure(settings.json_logs, level)
 
     app = create_app()
     # Everything loaded so far (modules, the app; some 200,000 objects) lives as long as
@@ -120,7 +124,9 @@ def _run_uvicorn(host: str, port: int) -> None:
         # Compression costs tens of KiB per socket; fragments are small anyway.
         ws_per_message_deflate=False,
         proxy_headers=True,
-        log_level=os.environ.get("LOG_LEVEL", "info"),
+        log_level=level,
+        log_config=None,  # server.logs has set up logging
+        access_log=False,  # server.logs writes one line per request instead
     )
 
 
@@ -249,7 +255,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         "Phones on your network can join when you start with HOST=0.0.0.0.\n",
         flush=True,
     )
-    _run_uvicorn(args.host, args.port)
+    _run_uvicorn(settings, args.host, args.port)
     return 0
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from facilitation.ballots import Ballot, Raw, validate
 from facilitation.errors import N_, Refused
 from facilitation.votes import VoteSettings, proposal_of
+from server import metrics
 from server.db.engine import Database
 from server.db.models import (
     Ballot as BallotRow,
@@ -136,6 +137,7 @@ class BallotWriter:
                 self._fail(batch, error)
                 return
         await self._announce(*changes)
+        metrics.ballots_stored(sum(len(change.seqs) for change in changes))
         for item in written:
             if not item.request.done.done():
                 item.request.done.set_result(item.cast)

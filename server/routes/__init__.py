@@ -40,6 +40,7 @@ def all_routes() -> list[BaseRoute]:
         draws,
         facilitator,
         facilitator_deliberation,
+        operations,
         organiser,
         participant,
         participant_deliberation,
@@ -74,4 +75,5 @@ def all_routes() -> list[BaseRoute]:
         *recruits.routes,
         *seating.routes,
         *display.routes,
+        *operations.routes,
     ]
