@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from facilitation.errors import Refused
+from server import rehearsal
 from server.broker import create_broker
 from server.db.engine import Database
 from server.db.migrate import upgrade
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Sta
         try:
             yield
         finally:
+            await rehearsal.stop_all()
             await services.draws.stop()
             await services.ballots.stop()
             await services.hub.stop()

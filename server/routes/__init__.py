@@ -48,6 +48,7 @@ def all_routes() -> list[BaseRoute]:
         public,
         recruitment,
         recruits,
+        rehearsal,
         report,
         results,
         seating,
@@ -76,4 +77,5 @@ def all_routes() -> list[BaseRoute]:
         *seating.routes,
         *display.routes,
         *operations.routes,
+        *rehearsal.routes,
     ]
