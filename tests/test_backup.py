@@ -26,12 +26,15 @@ from sqlalchemy import select
 
 from facilitation.ballots import ballot_from_dict, tally
 from facilitation.votes import VoteSettings
+from server.db.engine import Database
+from server.db.migrate import upgrade
 from server.db.models import AuditEvent, Ballot, Panel, Participant, Proposal, Step
 from server.ops import agenda, panels, voting
 from server.ops.events import SYSTEM
 from server.ops.voting import voter_key
 from server.reporting.page import load_report
 from server.reporting.record import load_record, portable_settings, rename_options
+from server.routes.operations import head_revision
 from server.services import Services
 from server.settings import Settings
 from tests.support.day import Day
@@ -284,3 +287,25 @@ async def test_a_postgresql_backup_without_pg_dump_says_what_to_install(tmp_path
     assert process.returncode == 1
     assert "pg_dump is not installed" in err.decode()
     assert "postgresql-client" in err.decode()
+
+
+async def test_a_backup_from_an_older_version_is_brought_up_to_date(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path / "data")
+    database = Database(settings.database_url)
+    try:
+        await upgrade(database, "0004")  # as an older Borgerpanel left it
+    finally:
+        await database.dispose()
+    backup_file = tmp_path / "old.backup"
+    code, _, err = await cli(settings, "backup", str(backup_file))
+    assert code == 0, err
+    fresh = settings_for(tmp_path / "fresh")
+    code, out, err = await cli(fresh, "restore", str(backup_file))
+    assert code == 0, err
+    assert "made at migration 0004" in out
+    with sqlite3.connect(tmp_path / "fresh" / "borgerpanel.sqlite3") as connection:
+        (revision,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    connection.close()
+    assert revision == head_revision() != "0004"
+    assert "recruits" in tables  # made by migration 0005
