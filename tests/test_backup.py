@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shutil
 import sqlite3
 import sys
 import time
@@ -26,6 +27,7 @@ from sqlalchemy import select
 
 from facilitation.ballots import ballot_from_dict, tally
 from facilitation.votes import VoteSettings
+from server import backup
 from server.db.engine import Database
 from server.db.migrate import upgrade
 from server.db.models import AuditEvent, Ballot, Panel, Participant, Proposal, Step
@@ -38,7 +40,7 @@ from server.routes.operations import head_revision
 from server.services import Services
 from server.settings import Settings
 from tests.support.day import Day
-from tests.support.externals import postgres_database
+from tests.support.externals import CI, postgres_database
 from tests.support.reporting import council_panel
 from tests.support.servers import ROOT, env_for, running_app, settings_for
 
@@ -309,3 +311,14 @@ async def test_a_backup_from_an_older_version_is_brought_up_to_date(tmp_path: Pa
     connection.close()
     assert revision == head_revision() != "0004"
     assert "recruits" in tables  # made by migration 0005
+
+
+def test_a_pg_dump_older_than_the_server_is_refused_with_what_to_install() -> None:
+    if shutil.which("pg_dump") is None:
+        message = "pg_dump is not installed (`make test` installs it)"
+        if CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    backup._check_versions(10, "pg_dump")  # an older server is fine
+    with pytest.raises(backup.BackupFailed, match="Install postgresql-client-99"):
+        backup._check_versions(99, "pg_dump")
