@@ -19,7 +19,6 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
@@ -80,20 +79,10 @@ def configure(json_lines: bool, level: str = "info") -> None:
 
 
 def route_of(scope: Scope) -> str:
-    """The pattern of the route that serves this request, or a placeholder."""
-    app = scope.get("app")
-    router = getattr(app, "router", None)
-    partial = None
-    for route in getattr(router, "routes", ()):
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return _CONVERTER.sub("}", str(getattr(route, "path", "?")))
-        if match == Match.PARTIAL and partial is None:
-            partial = _CONVERTER.sub("}", str(getattr(route, "path", "?")))  # another method
-    if partial is not None:
-        return partial
-    if scope["path"].startswith("/static/"):
-        return "/static/..."
+    """The pattern of the route that served this request (the router notes it in the scope)."""
+    route = scope.get("route")
+    if route is not None:
+        return _CONVERTER.sub("}", str(getattr(route, "path", "?")))
     return "(no route)"
 
 
