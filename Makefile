@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo serve test lint messages chromium clean
+.PHONY: demo serve test lint messages chromium tools clean
 
 demo: $(STAMP)
 	$(BIN)/borgerpanel demo
@@ -27,12 +27,22 @@ chromium:
 	  echo "Installing Debian's Chromium for the browser tests"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 
+# Tools the tests run: Debian's nginx (tests/integration/test_nginx.py runs the shipped
+# config) and pg_dump/pg_restore for the PostgreSQL backup drill (tests/test_backup.py).
+tools:
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 || { \
+	  echo "Installing Debian's nginx for the deploy test"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx; }
+	@command -v pg_dump >/dev/null 2>&1 || { \
+	  echo "Installing postgresql-client for the backup tests"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql-client; }
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(STAMP) chromium lint
+test: $(STAMP) chromium tools lint
 	$(BIN)/pytest -W error
 
 messages: $(STAMP)

@@ -16,11 +16,13 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from facilitation.errors import Refused
+from server import rehearsal
 from server.broker import create_broker
 from server.db.engine import Database
 from server.db.migrate import upgrade
 from server.db.rows import NotFound
 from server.i18n import refusal_text
+from server.logs import RequestLog
 from server.render import STATIC, Renderer
 from server.routes import all_routes
 from server.services import Services
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Sta
         try:
             yield
         finally:
+            await rehearsal.stop_all()
             await services.draws.stop()
             await services.ballots.stop()
             await services.hub.stop()
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Sta
     app = Starlette(
         routes=[*all_routes(), Mount("/static", StaticAssets(directory=STATIC), name="static")],
         middleware=[
+            Middleware(RequestLog),
             Middleware(SecurityHeaders, services=services),
             # Pages and fragments compressed on the way out; static files come compressed.
             Middleware(

@@ -1,4 +1,4 @@
-"""The `borgerpanel` command: serve, demo, db upgrade, create-user, report."""
+"""The `borgerpanel` command: serve, demo, db upgrade, create-user, report, backup, restore."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import getpass
 import os
 import secrets
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import uvicorn
 from sqlalchemy import select
+from starlette.applications import Starlette
 
 from facilitation.errors import Refused
 from server.broker.memory import MemoryBroker
@@ -50,6 +51,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add_argument("--pdf", type=Path, help="write the report as PDF (needs Chromium)")
     report.add_argument("--html", type=Path, help="write the report as one HTML file")
 
+    rehearse = commands.add_parser(
+        "rehearse", help="serve a copy of a panel filled with simulated phones"
+    )
+    rehearse.add_argument("panel", type=int, help="the panel's number (as in /panels/NUMBER)")
+    rehearse.add_argument("--phones", type=int, default=30, help="how many simulated phones")
+    rehearse.add_argument(
+        "--pace", type=float, default=1.0, help="1 is a calm room; 0.2 five times faster"
+    )
+    _server_options(rehearse)
+
+    backup = commands.add_parser("backup", help="write a consistent copy while serving")
+    backup.add_argument("path", type=Path, help="the backup file to write")
+    restore = commands.add_parser("restore", help="load a backup into an empty database")
+    restore.add_argument("path", type=Path, help="a file written by `borgerpanel backup`")
+
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -68,6 +84,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _create_user(settings, args)
     if args.command == "report":
         return _report(settings, args)
+    if args.command == "rehearse":
+        return _rehearse(settings, args)
+    if args.command in ("backup", "restore"):
+        from server import backup as backups
+
+        return backups.command(settings, args.command, args.path)
     return 1
 
 
@@ -90,14 +112,22 @@ async def _upgrade(settings: Settings) -> None:
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     asyncio.run(_upgrade(settings))
-    _run_uvicorn(args.host, args.port)
+    _run_uvicorn(settings, args.host, args.port)
     return 0
 
 
-def _run_uvicorn(host: str, port: int) -> None:
+def _run_uvicorn(
+    settings: Settings, host: str, port: int, prepare: Callable[[Starlette], None] | None = None
+) -> None:
+    from server import logs
     from server.app import create_app
 
+    level = os.environ.get("LOG_LEVEL", "info")
+    logs.configure(settings.json_logs, level)
+
     app = create_app()
+    if prepare is not None:
+        prepare(app)
     # Everything loaded so far (modules, the app; some 200,000 objects) lives as long as
     # the process. Frozen, the cyclic collector stops walking it on each full collection,
     # which otherwise paused a busy server for ~80 ms every few seconds, in the middle of
@@ -111,7 +141,9 @@ def _run_uvicorn(host: str, port: int) -> None:
         # Compression costs tens of KiB per socket; fragments are small anyway.
         ws_per_message_deflate=False,
         proxy_headers=True,
-        log_level=os.environ.get("LOG_LEVEL", "info"),
+        log_level=level,
+        log_config=None,  # server.logs has set up logging
+        access_log=False,  # server.logs writes one line per request instead
     )
 
 
@@ -187,6 +219,54 @@ def _offline_services(settings: Settings) -> Services:
     return Services(settings, Database(settings.database_url), MemoryBroker(), Renderer())
 
 
+def _rehearse(settings: Settings, args: argparse.Namespace) -> int:
+    from server import rehearsal
+    from server.db.models import Panel
+
+    if not 1 <= args.phones <= 2000 or args.pace < 0:
+        print("borgerpanel rehearse: give 1 to 2000 --phones and a --pace of 0 or more.")
+        return 2
+
+    async def exists() -> bool:
+        services = _offline_services(settings)
+        try:
+            await upgrade(services.db)
+            async with services.db.reading() as session:
+                return await session.get(Panel, args.panel) is not None
+        finally:
+            await services.db.dispose()
+
+    if not asyncio.run(exists()):
+        print(f"borgerpanel rehearse: there is no panel {args.panel}.", file=sys.stderr)
+        return 1
+    base = _base_url(settings, args)
+
+    def ready(copy: Panel) -> None:
+        print(
+            f"\nRehearsal of panel {args.panel} with {args.phones} simulated phones, on a copy:\n\n"
+            f"  Display           {base}/d/{copy.display_token}\n"
+            f"  Facilitator       {base}/panels/{copy.id}/run\n"
+            f"  Phones join with  {base}/j/{copy.join_code}   (join code {copy.join_code})\n",
+            flush=True,
+        )
+
+    _run_uvicorn(
+        settings,
+        args.host,
+        args.port,
+        lambda app: rehearsal.on_start(app, args.panel, args.phones, args.pace, ready),
+    )
+    return 0
+
+
+def _base_url(settings: Settings, args: argparse.Namespace) -> str:
+    host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
+    return settings.public_url or f"http://{host}:{args.port}"
+
+
+DEMO_PHONES = 24
+
+
 DEMO_EMAIL = "demo@borgerpanel.invalid"
 DEMO_TITLE = "Demo: Bergen sentrum uten biler?"
 
@@ -231,8 +311,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
             await services.db.dispose()
 
     panel = asyncio.run(prepare())
-    host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
-    base = settings.public_url or f"http://{host}:{args.port}"
+    base = _base_url(settings, args)
     print(
         "\nBorgerpanel demo is ready.\n\n"
         f"  Organiser login   {base}/login\n"
@@ -243,7 +322,24 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         "Phones on your network can join when you start with HOST=0.0.0.0.\n",
         flush=True,
     )
-    _run_uvicorn(args.host, args.port)
+
+    def ready(copy: Panel) -> None:
+        print(
+            f"A rehearsal with {DEMO_PHONES} simulated phones is running on a copy, so every "
+            "screen has life in it:\n\n"
+            f"  Display           {base}/d/{copy.display_token}\n"
+            f"  Facilitator       {base}/panels/{copy.id}/run\n",
+            flush=True,
+        )
+
+    from server import rehearsal
+
+    _run_uvicorn(
+        settings,
+        args.host,
+        args.port,
+        lambda app: rehearsal.on_start(app, panel.id, DEMO_PHONES, 1.0, ready),
+    )
     return 0
 
 

@@ -33,6 +33,8 @@ class Settings:
     redis_namespace: str = "borgerpanel"
     session_max_age: int = 14 * 24 * 3600
     staff_session_hours: int = 12
+    metrics_token: str | None = None
+    json_logs: bool = False
 
     @property
     def production(self) -> bool:
@@ -59,8 +61,21 @@ class Settings:
         secret_key = _secret_key(env.get("BORGERPANEL_SECRET_KEY", ""), environment, data_dir)
         public_url = (env.get("BORGERPANEL_PUBLIC_URL") or "").rstrip("/") or None
         namespace = env.get("BORGERPANEL_REDIS_NAMESPACE", "borgerpanel").strip() or "borgerpanel"
+        log_format = env.get("BORGERPANEL_LOG_FORMAT", "text").strip().lower()
+        if log_format not in ("text", "json"):
+            raise SettingsError(
+                f"BORGERPANEL_LOG_FORMAT must be 'text' or 'json', not {log_format!r}."
+            )
         return cls(
-            environment, data_dir, database_url, redis_url, secret_key, public_url, namespace
+            environment,
+            data_dir,
+            database_url,
+            redis_url,
+            secret_key,
+            public_url,
+            namespace,
+            metrics_token=env.get("BORGERPANEL_METRICS_TOKEN", "").strip() or None,
+            json_logs=log_format == "json",
         )
 
 

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from server import metrics
+
 CONNECT_TIMEOUT = 5.0
 STATEMENT_TIMEOUT = 10.0
 
@@ -33,7 +35,9 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        options: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite}
+        # No statement parameters in error messages: they would carry what people typed
+        # into the logs.
+        options: dict[str, Any] = {"pool_pre_ping": not self.is_sqlite, "hide_parameters": True}
         if self.is_sqlite:
             database = parsed.database
             if database and database != ":memory:":
@@ -70,12 +74,13 @@ class Database:
         sleeps in growing steps (up to 100 ms) before trying again, which under a burst
         of votes costs far more than waiting in line.
         """
-        if self._write_lock is None:
-            async with self._writer() as session, session.begin():
+        with metrics.timed(metrics.DATABASE_WRITE_SECONDS):
+            if self._write_lock is None:
+                async with self._writer() as session, session.begin():
+                    yield session
+                return
+            async with self._write_lock, self._writer() as session, session.begin():
                 yield session
-            return
-        async with self._write_lock, self._writer() as session, session.begin():
-            yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()

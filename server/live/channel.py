@@ -32,6 +32,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from server import metrics
 from server.broker import MISSED, Broker
 from server.live import audiences as aud
 from server.live.change import Change, Presence, channel, decode
@@ -348,7 +349,8 @@ class PanelChannel:
         self._last_flush = time.monotonic()
         pending, self.pending = dict(self.pending), defaultdict(set)
         if pending:
-            await self._deliver(pending, self.watermark)
+            with metrics.timed(metrics.FLUSH_SECONDS):
+                await self._deliver(pending, self.watermark)
 
     # -- rendering and sending -------------------------------------------------------
 
@@ -422,9 +424,10 @@ class PanelChannel:
         rendered = self._cache.setdefault(item, {})
         key = (audience, language)
         if key not in rendered:
-            rendered[key] = await render(
-                self.hub.renderer, language, item, view, audience, oob=True
-            )
+            with metrics.timed(metrics.RENDER_SECONDS):
+                rendered[key] = await render(
+                    self.hub.renderer, language, item, view, audience, oob=True
+                )
         return rendered[key]
 
     # -- snapshots -------------------------------------------------------------------
@@ -449,6 +452,7 @@ class PanelChannel:
             self._idle_since = time.monotonic()
 
     async def _resync(self, only: LiveSocket | None) -> None:
+        metrics.resynced(whole_panel=only is None)
         self._cache.clear()
         async with self.hub.view(self.panel_id) as view:
             for socket in [only] if only is not None else self.sockets:

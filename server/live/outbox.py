@@ -14,6 +14,8 @@ import asyncio
 from collections import OrderedDict
 from itertools import count
 
+from server import metrics
+
 DEFAULT_LIMIT = 64
 
 
@@ -36,10 +38,12 @@ class Outbox:
         if self.overflowed:
             return
         slot: object = ("key", key) if key is not None else next(self._serial)
-        self._items.pop(slot, None)
+        if self._items.pop(slot, None) is not None:
+            metrics.message_replaced()
         self._items[slot] = message
         if len(self._items) > self._limit:
             self.overflowed = True
+            metrics.outbox_overflowed(len(self._items))
             self._items.clear()
         self._ready.set()
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from server import metrics
 from server.live import audiences as aud
 from server.live.outbox import Outbox, OutboxOverflow
 
@@ -68,6 +69,7 @@ class LiveSocket:
             while True:
                 message = await self.outbox.get()
                 await asyncio.wait_for(self.websocket.send_text(message), SEND_TIMEOUT)
+                metrics.message_sent()
         except (OutboxOverflow, TimeoutError):
             await self._drop()
         except (WebSocketDisconnect, RuntimeError, OSError):

@@ -30,6 +30,7 @@ from facilitation.ballots import Ballot, Raw, validate
 from facilitation.casting import checked_cast, option_labels
 from facilitation.errors import N_, Refused
 from facilitation.votes import VoteSettings
+from server import metrics
 from server.db.models import (
     Ballot as BallotRow,
 )
@@ -122,7 +123,7 @@ class BallotWriter:
     async def _write_with_retry(self, batch: list[BallotRequest]) -> None:
         for attempt in (1, 2):
             try:
-                written = await self._write(batch)
+                written, stored = await self._write(batch)
                 break
             except IntegrityError:
                 # Another process stored one of these keys at the same moment: the second
@@ -134,6 +135,7 @@ class BallotWriter:
                 log.exception("writing %s ballots failed", len(batch))
                 self._fail(batch, error)
                 return
+        metrics.ballots_stored(stored)
         for item in written:
             if not item.request.done.done():
                 item.request.done.set_result(item.cast)
@@ -144,8 +146,9 @@ class BallotWriter:
             if not request.done.done():
                 request.done.set_exception(error)
 
-    async def _write(self, batch: list[BallotRequest]) -> list[_Checked]:
-        """Write the batch in one unit; it is announced (once per panel) when this returns."""
+    async def _write(self, batch: list[BallotRequest]) -> tuple[list[_Checked], int]:
+        """Write the batch in one unit; it is announced (once per panel) when this returns.
+        Gives back every ballot as checked and how many were stored (retries are not)."""
         async with self._units.begin() as unit:
             session = unit.session
             panels = sorted({r.panel_id for r in batch})
@@ -156,7 +159,7 @@ class BallotWriter:
             checked = await self._checked(session, batch)
             todo = await self._not_replays(session, checked)
             if not todo:
-                return checked
+                return checked, 0
             # Within one batch the latest ballot of a voter wins, as it would one by one.
             latest = {(c.cast.step_id, c.voter): c for c in todo}
             await store_ballots(
@@ -221,7 +224,7 @@ class BallotWriter:
                     audiences=(aud.FACILITATORS, aud.DISPLAY, *((aud.PHONES,) if revealed else ())),
                     panel_id=panel_id,
                 )
-        return checked
+        return checked, len(todo)
 
     async def _checked(self, session: AsyncSession, batch: list[BallotRequest]) -> list[_Checked]:
         """Every ballot checked against the vote open now; refusals answered at once."""

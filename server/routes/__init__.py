@@ -11,6 +11,7 @@ from server.routes import (
     draws,
     facilitator,
     facilitator_deliberation,
+    operations,
     opinion,
     organiser,
     participant,
@@ -21,6 +22,7 @@ from server.routes import (
     recommendations,
     recruitment,
     recruits,
+    rehearsal,
     report,
     results,
     seating,
@@ -57,4 +59,6 @@ def all_routes() -> list[BaseRoute]:
         *display.routes,
         *recommendations.routes,
         *council.routes,
+        *operations.routes,
+        *rehearsal.routes,
     ]
