@@ -258,6 +258,7 @@ class BallotWriter:
             )
         ).all()
         seats = {row[0]: row for row in rows}
+        replayed = await self._replayed(session, batch)
         titles: dict[int, dict[int, str]] = {}
         for panel_id in {r.panel_id for r in batch}:
             titles[panel_id] = dict(
@@ -269,15 +270,50 @@ class BallotWriter:
             )
         checked = []
         for request in batch:
+            seat = seats.get(request.participant_id)
+            if seat is not None and (request.scope, request.key) in replayed:
+                # A retry of a ballot already counted (the phone never heard the answer):
+                # answer it as it was counted, even if that vote has closed meanwhile.
+                step_id, kind, settings = replayed[(request.scope, request.key)]
+                seat = (*seat[:3], "running", seat[4], step_id, kind, settings, False)
             try:
-                checked.append(
-                    self._check(
-                        request, seats.get(request.participant_id), titles.get(request.panel_id, {})
-                    )
-                )
+                checked.append(self._check(request, seat, titles.get(request.panel_id, {})))
             except Refused as refusal:
                 request.done.set_exception(refusal)
         return checked
+
+    @staticmethod
+    async def _replayed(
+        session: AsyncSession, batch: list[BallotRequest]
+    ) -> dict[tuple[str, str | None], tuple[int, str, dict[str, Any]]]:
+        """The vote each retried ballot was counted in, by its idempotency key."""
+        keyed = [(r.scope, r.key) for r in batch if r.key is not None]
+        if not keyed:
+            return {}
+        stored = (
+            await session.execute(
+                select(IdempotencyKey.scope, IdempotencyKey.key, IdempotencyKey.result).where(
+                    tuple_(IdempotencyKey.scope, IdempotencyKey.key).in_(keyed)
+                )
+            )
+        ).all()
+        step_ids = {int(result["step"]) for _, _, result in stored if "step" in result}
+        steps = (
+            {
+                row.id: row
+                for row in (
+                    await session.scalars(select(StepRow).where(StepRow.id.in_(step_ids)))
+                ).all()
+            }
+            if step_ids
+            else {}
+        )
+        replayed: dict[tuple[str, str | None], tuple[int, str, dict[str, Any]]] = {}
+        for scope, key, result in stored:
+            step = steps.get(int(result.get("step", 0)))
+            if step is not None:
+                replayed[(scope, key)] = (step.id, step.kind, step.settings)
+        return replayed
 
     @staticmethod
     def _check(request: BallotRequest, seat: Any, titles: dict[int, str]) -> _Checked:

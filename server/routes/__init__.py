@@ -40,6 +40,7 @@ def all_routes() -> list[BaseRoute]:
         draws,
         facilitator,
         facilitator_deliberation,
+        offline,
         organiser,
         participant,
         participant_deliberation,
@@ -57,6 +58,7 @@ def all_routes() -> list[BaseRoute]:
 
     return [
         *public.routes,
+        *offline.routes,
         *auth.routes,
         *participant.routes,
         *participant_deliberation.routes,
