@@ -505,9 +505,8 @@
     if (live) delete live.dataset.connected;
     var conn = event.detail.connection;
     if (code === 1012 && conn) {
-      // The server is restarting and will be back in a moment: start the backoff over,
-      // with short steps (the extension reads these right after this event).
-      conn.attempt = 0;
+      // The server is restarting and will be back in a moment: short steps until the
+      // socket opens again (the extension reads these right after this event).
       Object.assign(conn.config, RESTARTING);
     }
     gone = code === 1008 || code === 1000;
