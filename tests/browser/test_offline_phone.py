@@ -280,3 +280,35 @@ async def test_a_server_error_on_a_page_is_our_own_translated_page(
     fragment = await phone.post(f"/p/{panel.id}/arguments", {"text": "x", "stance": "for"})
     assert fragment.status_code == 500
     assert failing in fragment.text and "<html" not in fragment.text
+
+
+async def test_an_answer_lost_on_its_way_back_is_sent_again_and_stored_once(
+    live_day: Day,
+) -> None:
+    """The argument reaches the server, but the phone never hears back (the Wi-Fi drops
+    just then). The phone keeps it, sends it again with the same key by itself, and the
+    server answers the retry with the first answer: one argument, shown as sent."""
+    panel = await live_day.panel(tables=2)
+    await open_step(live_day, panel, "discussion")
+    lost: list[int] = []
+
+    async def lose_the_answer(route: Route) -> None:
+        if route.request.method == "POST" and not lost:
+            answer = await route.fetch()  # the server stores it ...
+            lost.append(answer.status)
+            await route.abort("internetdisconnected")  # ... and the answer never arrives
+        else:
+            await route.fallback()
+
+    async with chromium() as browser:
+        context, phone = await screen(browser, live_day.base_url, NARROW_PHONE)
+        await join(phone, panel)
+        await context.route(f"**/p/{panel.id}/arguments", lose_the_answer)
+        form = phone.locator("#argument-form")
+        await form.get_by_label("Against", exact=True).check()
+        await form.get_by_label("The argument").fill(ARGUMENT)
+        await form.get_by_role("button", name="Send", exact=True).click()
+        sent = form.locator("[data-send-status] .outbox-entry.is-sent")
+        await expect(sent).to_contain_text("Sent", timeout=15_000)
+        assert lost == [200]
+        assert [a.text for a in await stored_arguments(live_day, panel)] == [ARGUMENT]
