@@ -514,7 +514,8 @@
     else followState();
   });
 
-  // Back online: reconnect now (after a short random pause) instead of when the backoff
+  // Back online: reconnect now (after a random pause of up to a second, so a room whose
+  // Wi-Fi returns does not knock all at once) instead of when the backoff
   // timer says, and send what waited.
   function reconnectSoon() {
     var conn = connection;
@@ -523,7 +524,7 @@
     clearTimeout(conn.timer);
     conn.timer = setTimeout(function () {
       if (!conn.socket || conn.socket.readyState === WebSocket.CLOSED) conn.visibilityHandler();
-    }, Math.random() * 500);
+    }, Math.random() * 1000);
   }
 
   window.addEventListener("offline", followState);
