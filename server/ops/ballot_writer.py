@@ -89,6 +89,7 @@ class _Checked:
     table_id: int | None
     voter: str
     revealed: bool
+    replay: bool = False
 
 
 class BallotWriter:
@@ -154,7 +155,7 @@ class BallotWriter:
                 select(Panel.id).where(Panel.id.in_(panels)).order_by(Panel.id).with_for_update()
             )
             checked = await self._checked(session, batch)
-            todo = await self._not_replays(session, checked)
+            todo = self._not_replays(checked)
             if not todo:
                 return checked, []
             # Within one batch the latest ballot of a voter wins, as it would one by one.
@@ -271,13 +272,17 @@ class BallotWriter:
         checked = []
         for request in batch:
             seat = seats.get(request.participant_id)
-            if seat is not None and (request.scope, request.key) in replayed:
+            replay = (request.scope, request.key) in replayed
+            counted_in = replayed.get((request.scope, request.key))
+            if seat is not None and counted_in is not None:
                 # A retry of a ballot already counted (the phone never heard the answer):
                 # answer it as it was counted, even if that vote has closed meanwhile.
-                step_id, kind, settings = replayed[(request.scope, request.key)]
+                step_id, kind, settings = counted_in
                 seat = (*seat[:3], "running", seat[4], step_id, kind, settings, False)
             try:
-                checked.append(self._check(request, seat, titles.get(request.panel_id, {})))
+                item = self._check(request, seat, titles.get(request.panel_id, {}))
+                item.replay = replay
+                checked.append(item)
             except Refused as refusal:
                 request.done.set_exception(refusal)
         return checked
@@ -285,8 +290,8 @@ class BallotWriter:
     @staticmethod
     async def _replayed(
         session: AsyncSession, batch: list[BallotRequest]
-    ) -> dict[tuple[str, str | None], tuple[int, str, dict[str, Any]]]:
-        """The vote each retried ballot was counted in, by its idempotency key."""
+    ) -> dict[tuple[str, str | None], tuple[int, str, dict[str, Any]] | None]:
+        """The vote each retried ballot was counted in (None if that step is gone), by key."""
         keyed = [(r.scope, r.key) for r in batch if r.key is not None]
         if not keyed:
             return {}
@@ -308,11 +313,10 @@ class BallotWriter:
             if step_ids
             else {}
         )
-        replayed: dict[tuple[str, str | None], tuple[int, str, dict[str, Any]]] = {}
+        replayed: dict[tuple[str, str | None], tuple[int, str, dict[str, Any]] | None] = {}
         for scope, key, result in stored:
             step = steps.get(int(result.get("step", 0)))
-            if step is not None:
-                replayed[(scope, key)] = (step.id, step.kind, step.settings)
+            replayed[(scope, key)] = None if step is None else (step.id, step.kind, step.settings)
         return replayed
 
     @staticmethod
@@ -346,24 +350,19 @@ class BallotWriter:
         )
 
     @staticmethod
-    async def _not_replays(session: AsyncSession, checked: list[_Checked]) -> list[_Checked]:
-        """Ballots whose key was used before are answered without writing them again."""
-        keyed = [(c.request.scope, c.request.key) for c in checked if c.request.key is not None]
+    def _not_replays(checked: list[_Checked]) -> list[_Checked]:
+        """Ballots whose key was used before (or earlier in this batch) are answered
+        without writing them again."""
         seen: set[tuple[str, str]] = set()
-        if keyed:
-            rows = await session.execute(
-                select(IdempotencyKey.scope, IdempotencyKey.key).where(
-                    tuple_(IdempotencyKey.scope, IdempotencyKey.key).in_(keyed)
-                )
-            )
-            seen = {(scope, key) for scope, key in rows.all()}
         todo = []
         for item in checked:
-            key = (item.request.scope, item.request.key)
-            if item.request.key is not None and key in seen:
-                continue  # a retry: answered with the ballot as checked now
+            if item.replay:
+                continue  # a retry: answered with the ballot as it was counted
             if item.request.key is not None:
-                seen.add((item.request.scope, item.request.key))
+                key = (item.request.scope, item.request.key)
+                if key in seen:
+                    continue
+                seen.add(key)
             todo.append(item)
         return todo
 
