@@ -11,7 +11,13 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -99,6 +105,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Sta
             Throttled: on_throttled,
             404: on_missing,
             **dict.fromkeys(UNREACHABLE, on_unreachable),
+            500: on_error,
         },
         lifespan=lifespan,
     )
@@ -179,6 +186,21 @@ async def on_missing(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith("/static"):
         return HTMLResponse("Not found", status_code=404)
     return page(request, "error.html", status=404, message=message)
+
+
+async def on_error(request: Request, exc: Exception) -> Response:
+    """Something failed on our side: say so in the person's language, where they look.
+
+    Starlette logs the exception after this answer; if even the answer cannot be drawn
+    (no templates, no session), the translated sentence alone is sent."""
+    message = t(request, "Something went wrong on our side. Please try again in a moment.")
+    try:
+        if is_htmx(request):
+            return refused(request, message, request.url.path, status=500)
+        return page(request, "error.html", status=500, message=message)
+    except Exception:
+        log.exception("the error page failed too")
+        return PlainTextResponse(message, status_code=500)
 
 
 async def on_throttled(request: Request, exc: Exception) -> Response:

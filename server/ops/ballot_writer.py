@@ -90,6 +90,7 @@ class _Checked:
     table_id: int | None
     voter: str
     revealed: bool
+    replay: bool = False
 
 
 class BallotWriter:
@@ -157,7 +158,7 @@ class BallotWriter:
                 select(Panel.id).where(Panel.id.in_(panels)).order_by(Panel.id).with_for_update()
             )
             checked = await self._checked(session, batch)
-            todo = await self._not_replays(session, checked)
+            todo = self._not_replays(checked)
             if not todo:
                 return checked, 0
             # Within one batch the latest ballot of a voter wins, as it would one by one.
@@ -247,6 +248,7 @@ class BallotWriter:
             )
         ).all()
         seats = {row[0]: row for row in rows}
+        replayed = await self._replayed(session, batch)
         titles: dict[int, dict[int, str]] = {}
         for panel_id in {r.panel_id for r in batch}:
             titles[panel_id] = dict(
@@ -258,15 +260,55 @@ class BallotWriter:
             )
         checked = []
         for request in batch:
+            seat: tuple[Any, ...] | None = (
+                tuple(seats[request.participant_id]) if request.participant_id in seats else None
+            )
+            replay = (request.scope, request.key) in replayed
+            counted_in = replayed.get((request.scope, request.key))
+            if seat is not None and counted_in is not None:
+                # A retry of a ballot already counted (the phone never heard the answer):
+                # answer it as it was counted, even if that vote has closed meanwhile.
+                step_id, kind, settings = counted_in
+                seat = (*seat[:3], "running", seat[4], step_id, kind, settings, False)
             try:
-                checked.append(
-                    self._check(
-                        request, seats.get(request.participant_id), titles.get(request.panel_id, {})
-                    )
-                )
+                item = self._check(request, seat, titles.get(request.panel_id, {}))
+                item.replay = replay
+                checked.append(item)
             except Refused as refusal:
                 request.done.set_exception(refusal)
         return checked
+
+    @staticmethod
+    async def _replayed(
+        session: AsyncSession, batch: list[BallotRequest]
+    ) -> dict[tuple[str, str | None], tuple[int, str, dict[str, Any]] | None]:
+        """The vote each retried ballot was counted in (None if that step is gone), by key."""
+        keyed = [(r.scope, r.key) for r in batch if r.key is not None]
+        if not keyed:
+            return {}
+        stored = (
+            await session.execute(
+                select(IdempotencyKey.scope, IdempotencyKey.key, IdempotencyKey.result).where(
+                    tuple_(IdempotencyKey.scope, IdempotencyKey.key).in_(keyed)
+                )
+            )
+        ).all()
+        step_ids = {int(result["step"]) for _, _, result in stored if "step" in result}
+        steps = (
+            {
+                row.id: row
+                for row in (
+                    await session.scalars(select(StepRow).where(StepRow.id.in_(step_ids)))
+                ).all()
+            }
+            if step_ids
+            else {}
+        )
+        replayed: dict[tuple[str, str | None], tuple[int, str, dict[str, Any]] | None] = {}
+        for scope, key, result in stored:
+            step = steps.get(int(result.get("step", 0)))
+            replayed[(scope, key)] = None if step is None else (step.id, step.kind, step.settings)
+        return replayed
 
     @staticmethod
     def _check(request: BallotRequest, seat: Any, titles: dict[int, str]) -> _Checked:
@@ -291,24 +333,19 @@ class BallotWriter:
         )
 
     @staticmethod
-    async def _not_replays(session: AsyncSession, checked: list[_Checked]) -> list[_Checked]:
-        """Ballots whose key was used before are answered without writing them again."""
-        keyed = [(c.request.scope, c.request.key) for c in checked if c.request.key is not None]
+    def _not_replays(checked: list[_Checked]) -> list[_Checked]:
+        """Ballots whose key was used before (or earlier in this batch) are answered
+        without writing them again."""
         seen: set[tuple[str, str]] = set()
-        if keyed:
-            rows = await session.execute(
-                select(IdempotencyKey.scope, IdempotencyKey.key).where(
-                    tuple_(IdempotencyKey.scope, IdempotencyKey.key).in_(keyed)
-                )
-            )
-            seen = {(scope, key) for scope, key in rows.all()}
         todo = []
         for item in checked:
-            key = (item.request.scope, item.request.key)
-            if item.request.key is not None and key in seen:
-                continue  # a retry: answered with the ballot as checked now
+            if item.replay:
+                continue  # a retry: answered with the ballot as it was counted
             if item.request.key is not None:
-                seen.add((item.request.scope, item.request.key))
+                key = (item.request.scope, item.request.key)
+                if key in seen:
+                    continue
+                seen.add(key)
             todo.append(item)
         return todo
 

@@ -11,6 +11,7 @@ from server.routes import (
     draws,
     facilitator,
     facilitator_deliberation,
+    offline,
     operations,
     opinion,
     organiser,
@@ -38,6 +39,7 @@ __all__ = ["ROLES", "all_routes"]
 def all_routes() -> list[BaseRoute]:
     return [
         *public.routes,
+        *offline.routes,
         *auth.routes,
         *participant.routes,
         *participant_deliberation.routes,

@@ -76,7 +76,8 @@ async def test_hostile_text_is_shown_as_text_and_every_screen_passes_axe(
         await voter.wait_for_selector(f"#phone-statements >> text={NORMAL}")
         statement = voter.locator("#phone-statements li", has_text=NORMAL)
         await statement.get_by_role("button", name="Agree", exact=True).click()
-        await voter.wait_for_selector("#flash >> text=Your vote is counted")
+        # The answer is shown beside the buttons just pressed, not at the top of the page.
+        await statement.locator("[data-send-status]", has_text="Your vote is counted").wait_for()
         agree = statement.get_by_role("button", name="Agree", exact=True)
         await voter.wait_for_function(
             "el => el.getAttribute('aria-pressed') === 'true'", arg=await agree.element_handle()

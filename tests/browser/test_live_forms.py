@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -78,3 +79,38 @@ async def test_a_phone_shows_reconnecting_and_catches_up_by_itself(live_day: Day
             "#phone-step h1 >> text=Survey before the discussion", timeout=15_000
         )
         await banner.wait_for(state="hidden")
+
+
+async def test_phones_are_back_soon_after_a_restarting_server_is_ready(
+    live_day: Day, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that closes with 1012 ("restarting") is tried again in short steps (at most
+    2.25 s apart) instead of a backoff that grows to 8 s, so a phone is back within about
+    two seconds of the server being ready, however long the restart took."""
+    from starlette.websockets import WebSocket
+
+    from server.routes import participant
+
+    panel = await live_day.panel()
+    real = participant.require_participant
+    restarting = True
+
+    async def not_yet(connection: object, panel_id: int) -> object:
+        if restarting and isinstance(connection, WebSocket):
+            raise RuntimeError("the server is still starting")
+        return await real(connection, panel_id)  # type: ignore[arg-type]
+
+    async with chromium() as browser:
+        _, phone = await screen(browser, live_day.base_url, PHONE)
+        await phone.goto(f"/j/{panel.code}")
+        await phone.get_by_role("button", name="Join the panel").click()
+        await connected(phone)
+        monkeypatch.setattr(participant, "require_participant", not_yet)
+        await close_every_socket(live_day, 1012)
+        await phone.wait_for_selector("#live:not([data-connected])", state="attached")
+        await asyncio.sleep(5)  # the restart takes a while; the phone keeps knocking
+        restarting = False
+        ready = time.monotonic()
+        await connected(phone)
+        assert time.monotonic() - ready < 3.5
+        await phone.locator("#connection").wait_for(state="hidden")

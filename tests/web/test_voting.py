@@ -206,3 +206,33 @@ async def test_options_schulze_leaves_undecided_share_a_place_on_screen_and_in_t
     report = (await tablet.get(f"/panels/{panel.id}/report")).text
     rows = re.findall(r'<td>([0-9]+=?)</td><th scope="row">([A-D])', report)
     assert rows == [("1", "C"), ("2=", "A"), ("2=", "D"), ("2=", "B")]
+
+
+async def test_a_retried_ballot_is_answered_as_counted_even_after_the_vote_closed(
+    day: Day,
+) -> None:
+    """A phone that never heard "counted" (its network dropped) sends the ballot again
+    with the same key; the vote has closed meanwhile. It is told its ballot counts, and a
+    new ballot (another key) is still refused."""
+    panel = await day.panel()
+    step, (bus, bike) = await open_vote(day, panel, "single", "Buses", "Bikes")
+    phone = await day.phone(panel)
+    key = "retry-after-close-0001"
+    first = await phone.post(f"/p/{panel.id}/ballot", {"choice": bus, "idempotency_key": key})
+    assert first.status_code == 200
+    tablet = await day.staff("facilitator", panel)
+    await tablet.post(f"/panels/{panel.id}/vote/close")
+    again = await phone.post(f"/p/{panel.id}/ballot", {"choice": bus, "idempotency_key": key})
+    assert again.status_code == 200 and "Your ballot is counted" in text_of(again.text)
+    assert "Buses" in text_of(again.text)
+    other = await phone.post(
+        f"/p/{panel.id}/ballot", {"choice": bike, "idempotency_key": "retry-after-close-0002"}
+    )
+    assert other.status_code == 409 and "closed" in text_of(other.text)
+    [ballot] = await stored(day, step)
+    assert ballot.content == {"kind": "single", "choice": bus}
+    async with day.services.db.reading() as session:
+        receipts = await session.scalar(
+            select(func.count()).select_from(BallotReceipt).where(BallotReceipt.step_id == step)
+        )
+    assert receipts == 1
