@@ -331,5 +331,6 @@ class SurveyAnswer(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-# Recruitment's tables live in their own module; importing it registers them.
-from server.db import models_recruitment  # noqa: E402, F401
+# Recruitment's tables, and staff sessions with login locks, live in their own modules;
+# importing them registers them.
+from server.db import models_recruitment, models_security  # noqa: E402, F401

@@ -114,7 +114,7 @@ async def submit(
         )
         return {"argument": row.id, "state": new.state.value}, [change]
 
-    return await once(services, f"argument:{participant_id}", key, work)
+    return await once(services, f"argument:{participant_id}", key, work, content=fields)
 
 
 async def _sent_so_far(

@@ -49,6 +49,7 @@ from server.db.upsert import upsert_many
 from server.live import audiences as aud
 from server.live.change import Change
 from server.ops.events import Actor, record_batch
+from server.ops.fingerprints import FINGERPRINT, KeyReused, replay
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ class BallotRequest:
     raw: Raw
     key: str | None
     voter_of: Callable[[int, int], str]
+    sent: str | None = None
+    """The fingerprint of `raw` (see `server.ops.idempotency`), with a key."""
     done: asyncio.Future[Cast] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -203,7 +206,7 @@ class BallotWriter:
                         {
                             "scope": scope,
                             "key": key,
-                            "result": {"step": c.cast.step_id},
+                            "result": {"step": c.cast.step_id, FINGERPRINT: c.request.sent},
                             "created_at": now,
                         }
                         for (scope, key), c in keyed.items()
@@ -311,23 +314,32 @@ class BallotWriter:
 
     @staticmethod
     async def _not_replays(session: AsyncSession, checked: list[_Checked]) -> list[_Checked]:
-        """Ballots whose key was used before are answered without writing them again."""
+        """Ballots whose key was used before are answered without writing them again.
+
+        A retry of the same ballot is answered as counted; the same key with another
+        ballot is refused (KeyReused), so a phone never shows a choice that was not kept.
+        """
         keyed = [(c.request.scope, c.request.key) for c in checked if c.request.key is not None]
-        seen: set[tuple[str, str]] = set()
+        seen: dict[tuple[str, str], dict[str, Any]] = {}
         if keyed:
             rows = await session.execute(
-                select(IdempotencyKey.scope, IdempotencyKey.key).where(
+                select(IdempotencyKey.scope, IdempotencyKey.key, IdempotencyKey.result).where(
                     tuple_(IdempotencyKey.scope, IdempotencyKey.key).in_(keyed)
                 )
             )
-            seen = {(scope, key) for scope, key in rows.all()}
+            seen = {(scope, key): result for scope, key, result in rows.all()}
         todo = []
         for item in checked:
             key = (item.request.scope, item.request.key)
             if item.request.key is not None and key in seen:
-                continue  # a retry: answered with the ballot as checked now
+                try:
+                    replay(seen[key], item.request.sent)
+                except KeyReused as refusal:
+                    if not item.request.done.done():
+                        item.request.done.set_exception(refusal)
+                continue  # a retry of the same ballot: answered as counted
             if item.request.key is not None:
-                seen.add((item.request.scope, item.request.key))
+                seen[key] = {FINGERPRINT: item.request.sent}
             todo.append(item)
         return todo
 

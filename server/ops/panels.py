@@ -16,6 +16,7 @@ from facilitation.deliberation.limits import checked_limit
 from facilitation.deliberation.questions import QuestionRules
 from facilitation.deliberation.states import parse_moderation_mode
 from facilitation.errors import N_, Refused
+from facilitation.numbers import parse_whole
 from facilitation.panel import (
     checked_panel_text,
     checked_table_count,
@@ -430,7 +431,10 @@ async def edit_step_settings(
         settings = dict(step.settings)
         if step.kind == "discussion":
             known = {p.id for p in await proposals_of(session, panel_id)}
-            chosen = [int(p) for p in proposals if p.isdigit() and int(p) in known]
+            chosen = [n for n in map(parse_whole, proposals) if n in known]
+            if len(chosen) != len(proposals):
+                # Not silently dropped: the organiser would think the step discusses it.
+                raise Refused(N_("Choose only proposals of this panel."))
             rules = DiscussionRules(
                 proposals=tuple(sorted(chosen)),
                 per_participant=checked_limit(values.get("arguments_per_participant")),

@@ -101,7 +101,7 @@ async def draft(
         )
         return {"question": row.id}, [change]
 
-    return await once(services, f"question:{participant_id}", key, work)
+    return await once(services, f"question:{participant_id}", key, work, content=text)
 
 
 async def table_action(

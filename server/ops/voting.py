@@ -30,6 +30,7 @@ from server.ops.arguments import open_step
 from server.ops.ballot_writer import BallotRequest, Cast, vote_settings
 from server.ops.common import lock_panel, row_in_panel
 from server.ops.events import Actor, record
+from server.ops.fingerprints import fingerprint
 from server.services import Services
 
 TALLY = ("tally",)
@@ -102,6 +103,7 @@ async def cast(
             raw,
             key,
             voter_of=lambda step_id, person_id: voter_key(secret, step_id, person_id),
+            sent=fingerprint(secret, f"ballot:{participant_id}", raw) if key else None,
         )
     )
 

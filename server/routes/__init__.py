@@ -7,6 +7,8 @@ from typing import Any
 
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
+import server.web.numbers  # noqa: F401  (registers `{name:id}` before any route is made)
+
 ROLES = ("public", "participant", "staff", "organiser", "display", "invite")
 """`display` and `invite` serve whoever holds the secret link (the projector's link, a
 personal invite code): the link itself is the key."""
@@ -35,6 +37,7 @@ def socket(path: str, endpoint: Callable[..., Any], *, serves: str) -> WebSocket
 
 def all_routes() -> list[BaseRoute]:
     from server.routes import (
+        accounts,
         auth,
         display,
         draws,
@@ -58,6 +61,7 @@ def all_routes() -> list[BaseRoute]:
     return [
         *public.routes,
         *auth.routes,
+        *accounts.routes,
         *participant.routes,
         *participant_deliberation.routes,
         *facilitator.routes,
