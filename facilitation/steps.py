@@ -38,14 +38,32 @@ class Step:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
-def clean_text(text: str) -> str:
-    """Normalise user text: NFC, no control characters except line breaks and tabs.
+# Embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) and the BOM.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF], None)
+_NOTHING_TO_SEE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cs"})
 
-    Phones send all sorts of invisible characters (zero-width joiners from emoji
-    keyboards are fine; NUL and escape sequences are not).
+
+def clean_text(text: str) -> str:
+    """Normalise typed text, the organiser's and the participant's alike.
+
+    NFC; no control characters except line breaks and tabs, no lone surrogates (they
+    cannot be stored as UTF-8), no byte-order marks and no bidirectional overrides,
+    which can make a title on the projector read backwards. Joiners and variation
+    selectors stay, because emoji need them. Text that would show as blank (spaces,
+    zero-width characters) becomes "", so a required field refuses it.
     """
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
+    text = "".join(
+        ch
+        for ch in text.translate(_BIDI_CONTROLS)
+        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    ).strip()
+    return text if says_something(text) else ""
+
+
+def says_something(text: str) -> bool:
+    """False for text that would show as blank: spaces, zero-width characters and such."""
+    return any(unicodedata.category(ch) not in _NOTHING_TO_SEE for ch in text)
 
 
 def parse_kind(value: str) -> StepKind:
@@ -81,7 +99,7 @@ def parse_timer_minutes(value: str | int) -> int:
             raise Refused(N_("The timer must be a number of minutes.")) from None
     else:
         minutes = float(value)
-    seconds = round(minutes * 60)
-    if not 0 <= seconds <= TIMER_MAX_SECONDS:
+    # "inf" and "nan" are floats too: compare before rounding, which they would crash.
+    if not 0 <= minutes * 60 <= TIMER_MAX_SECONDS:
         raise Refused(N_("The timer must be between 0 and %(max)s minutes."), max=360)
-    return seconds
+    return round(minutes * 60)

@@ -18,6 +18,7 @@ from facilitation.ballots import (
     config_to_dict,
 )
 from facilitation.errors import N_, Refused
+from facilitation.numbers import parse_whole
 from facilitation.steps import clean_text
 
 OPTION_MAX = 120
@@ -86,7 +87,10 @@ def vote_settings_from_form(
     method = form.get("method", "")
     if method not in METHODS:
         raise Refused(N_("Choose how the vote is counted."))
-    chosen = [proposal_option(int(p)) for p in proposals if p.isdigit() and int(p) in proposal_ids]
+    numbers = [parse_whole(p) for p in proposals]
+    chosen = [proposal_option(n) for n in numbers if n is not None and n in proposal_ids]
+    if len(chosen) != len(proposals):
+        raise Refused(N_("Choose only proposals of this panel."))
     own_lines = [clean_text(line) for line in form.get("own_options", "").splitlines()]
     own = [line for line in own_lines if line]
     if any(len(line) > OPTION_MAX for line in own):
@@ -132,6 +136,7 @@ def _whole(value: str, *, required: bool) -> int | None:
         if required:
             raise Refused(N_("Fill in every number of the voting method."))
         return None
-    if not value.isdigit():
+    number = parse_whole(value)
+    if number is None or number < 0:
         raise Refused(N_("%(value)s is not a whole number."), value=value[:20])
-    return int(value)
+    return number

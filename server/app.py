@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import (
     HTMLResponse,
@@ -35,7 +36,9 @@ from server.services import Services
 from server.settings import Settings
 from server.web.access import Forbidden, LoginRequired, Missing
 from server.web.csrf import CSRFRefused
+from server.web.numbers import BadNumber
 from server.web.outage import UNREACHABLE, on_unreachable
+from server.web.redirects import came_from
 from server.web.respond import is_htmx, language_of, page, refused, t
 from server.web.static import StaticAssets
 from server.web.throttle import Throttled
@@ -47,6 +50,7 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
     "form-action 'self'"
 )
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Starlette:
@@ -75,11 +79,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Sta
             await services.broker.stop()
             await services.db.dispose()
 
-    app = Starlette(
+    app = Borgerpanel(
         routes=[*all_routes(), Mount("/static", StaticAssets(directory=STATIC), name="static")],
         middleware=[
             Middleware(RequestLog),
-            Middleware(SecurityHeaders, services=services),
+            Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)),
             # Pages and fragments compressed on the way out; static files come compressed.
             Middleware(
                 GZipMiddleware,
@@ -113,58 +117,69 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Sta
     return app
 
 
-class SecurityHeaders:
-    """Security headers on every answer, and note the address browsers reach us at."""
+class Borgerpanel(Starlette):
+    """Starlette, with the security headers outside everything else.
 
-    def __init__(self, app: ASGIApp, services: Services) -> None:
+    Starlette answers an unexpected error (500) from its outermost layer, outside the
+    middleware list; wrapping the whole stack puts the headers on that page too.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        services: Services = self.state.services
+        return SecurityHeaders(super().build_middleware_stack(), services.settings.https)
+
+
+class SecurityHeaders:
+    """Security headers on every answer, error pages included; HSTS when served over TLS.
+
+    A route may set its own Referrer-Policy (the display link says `no-referrer`); the
+    default is added only where none is set, so a page never carries two.
+    """
+
+    def __init__(self, app: ASGIApp, https: bool) -> None:
         self.app = app
-        self.services = services
+        self.headers = [
+            (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+        ]
+        if https:
+            self.headers.append((b"strict-transport-security", HSTS.encode()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
-        if not scope["path"].startswith("/static"):
-            self.services.observed_base_url = str(request.base_url).rstrip("/")
 
         async def with_headers(message: dict[str, object]) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))  # type: ignore[call-overload]
-                headers += [
-                    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"same-origin"),
-                ]
+                names = {name.lower() for name, _ in headers}
+                headers += [h for h in self.headers if h[0] not in names]
+                if b"referrer-policy" not in names:
+                    headers.append((b"referrer-policy", b"same-origin"))
                 message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, with_headers)  # type: ignore[arg-type]
 
 
-def _back(request: Request) -> str | None:
-    """The page of ours the request came from, if the browser said so."""
-    referer = request.headers.get("referer", "")
-    base = str(request.base_url)
-    return "/" + referer[len(base) :] if referer.startswith(base) else None
-
-
 async def on_refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Refused)
     message = refusal_text(language_of(request), exc)
-    back = _back(request)
+    status = 422 if isinstance(exc, BadNumber) else 409
+    back = came_from(request)
     if back is None and request.method != "GET" and not is_htmx(request):
         # A privacy tool stripped the Referer: going "back" to a form's address would
         # land on "Method Not Allowed", so say why here instead.
-        return page(request, "error.html", status=409, message=message)
-    return refused(request, message, back or request.url.path)
+        return page(request, "error.html", status=status, message=message)
+    return refused(request, message, back or request.url.path, status=status)
 
 
 async def on_csrf(request: Request, exc: Exception) -> Response:
     message = t(request, "This form has expired. Reload the page and try again.")
     if is_htmx(request):
-        return refused(request, message, _back(request) or request.url.path, status=403)
+        return refused(request, message, came_from(request) or request.url.path, status=403)
     return page(request, "error.html", status=403, message=message)
 
 
@@ -210,6 +225,9 @@ async def on_throttled(request: Request, exc: Exception) -> Response:
         "Too many attempts. Wait %(seconds)s seconds and try again.",
         seconds=exc.retry_after,
     )
+    headers = {"Retry-After": str(exc.retry_after)}
     if "application/json" in request.headers.get("accept", ""):
-        return JSONResponse({"error": message}, status_code=429)
-    return page(request, "error.html", status=429, message=message)
+        return JSONResponse({"error": message}, status_code=429, headers=headers)
+    response = page(request, "error.html", status=429, message=message)
+    response.headers.update(headers)
+    return response

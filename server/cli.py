@@ -11,6 +11,7 @@ import secrets
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from server.broker.memory import MemoryBroker
 from server.db.engine import Database
 from server.db.migrate import upgrade
 from server.i18n import refusal_text
+from server.live.socket import MAX_MESSAGE_BYTES
 from server.render import Renderer
 from server.services import Services
 from server.settings import Settings, SettingsError
@@ -116,6 +118,23 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn serves us, here and in the tests that run a real server.
+
+    Forwarded headers (X-Forwarded-For/-Proto) are believed only from the proxies
+    listed in BORGERPANEL_TRUSTED_PROXIES: from anyone else, a client could pick the
+    address the rate limits count it by.
+    """
+    return {
+        # Compression costs tens of KiB per socket; fragments are small anyway.
+        "ws_per_message_deflate": False,
+        # A screen only ever sends a short resync request: larger frames are not parsed.
+        "ws_max_size": MAX_MESSAGE_BYTES,
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies),
+    }
+
+
 def _run_uvicorn(
     settings: Settings, host: str, port: int, prepare: Callable[[Starlette], None] | None = None
 ) -> None:
@@ -138,12 +157,10 @@ def _run_uvicorn(
         app,
         host=host,
         port=port,
-        # Compression costs tens of KiB per socket; fragments are small anyway.
-        ws_per_message_deflate=False,
-        proxy_headers=True,
         log_level=level,
         log_config=None,  # server.logs has set up logging
         access_log=False,  # server.logs writes one line per request instead
+        **uvicorn_options(settings),
     )
 
 

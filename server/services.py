@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from starlette.requests import HTTPConnection
+
 from server.broker import Broker
 from server.db.engine import Database
 from server.draw_runner import DrawRunner
@@ -30,15 +32,22 @@ class Services:
     units: Units = field(init=False)
     ballots: BallotWriter = field(init=False)
     draws: DrawRunner = field(init=False)
-    observed_base_url: str = "http://localhost:8000"
 
     def __post_init__(self) -> None:
-        self.hub = Hub(self.broker, self.db, self.renderer, self.base_url, self.settings.secret_key)
+        self.hub = Hub(self.broker, self.db, self.renderer, self.settings.secret_key)
         self.announce = Announcer(self.broker)
-        self.units = Units(self.db, self.announce)
+        self.units = Units(self.db, self.announce, self.settings.secret_key)
         self.ballots = BallotWriter(self.units)
         self.draws = DrawRunner(self.units)
 
-    def base_url(self) -> str:
-        """Where phones reach us: the configured public URL, else what browsers used."""
-        return self.settings.public_url or self.observed_base_url
+    def base_url(self, connection: HTTPConnection) -> str:
+        """Where phones reach us, for links, letters and the join QR.
+
+        The configured public URL; only in development, without one, the address this
+        very request used. Never remembered: one request's Host header must not become
+        the address another person's QR code or letter points to.
+        """
+        if self.settings.public_url:
+            return self.settings.public_url
+        base = str(connection.base_url).rstrip("/")
+        return "http" + base[2:] if base.startswith("ws") else base

@@ -3,19 +3,27 @@
 Nothing needs setting on a laptop: SQLite under ./data, the in-process broker and a
 secret key generated once and kept in the data folder. Production refuses to start
 without a strong secret, because a guessable key lets anyone forge a facilitator's
-session cookie.
+session cookie, and without a public URL, because the join QR and the invitation
+letters must never point wherever a request's Host header says.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 WEAK_SECRETS = {"secret", "changeme", "change-me", "development", "dev", "password", "test"}
 MIN_SECRET_LENGTH = 32
+MIN_SECRET_BITS = 80
+"""Estimated from the characters the key uses (a random 32-hex-digit key scores ~100,
+32 × "a" scores 0): a floor that catches keys typed by hand, not a proof of strength."""
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 
 class SettingsError(Exception):
@@ -31,10 +39,15 @@ class Settings:
     secret_key: str
     public_url: str | None
     redis_namespace: str = "borgerpanel"
+    allowed_hosts: tuple[str, ...] = ("*",)
+    """Host headers answered; anything else gets 400 (TrustedHostMiddleware)."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Addresses whose X-Forwarded-For/-Proto we believe (uvicorn's forwarded_allow_ips)."""
     session_max_age: int = 14 * 24 * 3600
     staff_session_hours: int = 12
     metrics_token: str | None = None
     json_logs: bool = False
+    staff_idle_minutes: int = 120
 
     @property
     def production(self) -> bool:
@@ -42,7 +55,8 @@ class Settings:
 
     @property
     def https(self) -> bool:
-        return bool(self.public_url and self.public_url.startswith("https://"))
+        """Secure cookies and HSTS: always in production, which runs behind TLS."""
+        return self.production or bool(self.public_url and self.public_url.startswith("https://"))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -59,7 +73,7 @@ class Settings:
         database_url = _async_driver(database_url)
         redis_url = env.get("BORGERPANEL_REDIS_URL") or None
         secret_key = _secret_key(env.get("BORGERPANEL_SECRET_KEY", ""), environment, data_dir)
-        public_url = (env.get("BORGERPANEL_PUBLIC_URL") or "").rstrip("/") or None
+        public_url = _public_url(env.get("BORGERPANEL_PUBLIC_URL", ""), environment)
         namespace = env.get("BORGERPANEL_REDIS_NAMESPACE", "borgerpanel").strip() or "borgerpanel"
         log_format = env.get("BORGERPANEL_LOG_FORMAT", "text").strip().lower()
         if log_format not in ("text", "json"):
@@ -76,7 +90,49 @@ class Settings:
             namespace,
             metrics_token=env.get("BORGERPANEL_METRICS_TOKEN", "").strip() or None,
             json_logs=log_format == "json",
+            allowed_hosts=_allowed_hosts(
+                env.get("BORGERPANEL_ALLOWED_HOSTS", ""), public_url, environment
+            ),
+            trusted_proxies=_listed(env.get("BORGERPANEL_TRUSTED_PROXIES", "")),
         )
+
+
+def _listed(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def _public_url(given: str, environment: str) -> str | None:
+    url = given.strip().rstrip("/")
+    if not url:
+        if environment == "production":
+            raise SettingsError(
+                "BORGERPANEL_PUBLIC_URL is not set. In production it must be the address "
+                "people reach the panel at, for example https://panel.example.org: the join "
+                "QR and the invitation letters link there."
+            )
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(
+            f"BORGERPANEL_PUBLIC_URL must be an http(s) address such as "
+            f"https://panel.example.org, not {given!r}."
+        )
+    return url
+
+
+def _allowed_hosts(given: str, public_url: str | None, environment: str) -> tuple[str, ...]:
+    """Listed hosts; by default the public URL's host, plus this machine in development.
+
+    In development without a public URL every host is answered (phones reach a laptop
+    by its network address); each request then links to its own host, nothing more.
+    """
+    listed = _listed(given)
+    if listed:
+        return listed
+    if public_url is None:
+        return ("*",)
+    hosts = (urlsplit(public_url).hostname or "",)
+    return hosts + LOCAL_HOSTS if environment == "development" else hosts
 
 
 def _async_driver(url: str) -> str:
@@ -92,11 +148,16 @@ def _async_driver(url: str) -> str:
 def _secret_key(given: str, environment: str, data_dir: Path) -> str:
     given = given.strip()
     if given:
-        weak = len(given) < MIN_SECRET_LENGTH or given.lower() in WEAK_SECRETS
+        weak = (
+            len(given) < MIN_SECRET_LENGTH
+            or given.lower() in WEAK_SECRETS
+            or _estimated_bits(given) < MIN_SECRET_BITS
+        )
         if weak and environment == "production":
             raise SettingsError(
                 "BORGERPANEL_SECRET_KEY is too weak: use at least "
-                f"{MIN_SECRET_LENGTH} random characters, for example the output of "
+                f"{MIN_SECRET_LENGTH} random characters (not a word, not one character "
+                "repeated), for example the output of "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
             )
         return given
@@ -113,3 +174,15 @@ def _secret_key(given: str, environment: str, data_dir: Path) -> str:
         key_file.write_text(secrets.token_urlsafe(48))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def _estimated_bits(secret: str) -> float:
+    """Length × the Shannon entropy of the characters used, a ceiling on what it holds.
+
+    A repeated pattern ("0123456789" four times) uses many characters but few
+    distinct runs of three: it counts only as much as its distinct runs.
+    """
+    counts = Counter(secret)
+    per_character = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    runs = {secret[i : i + 3] for i in range(len(secret) - 2)}
+    return min(len(secret), len(runs)) * per_character

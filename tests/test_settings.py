@@ -20,7 +20,14 @@ def test_a_laptop_needs_no_settings_at_all(tmp_path: Path) -> None:
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
-@pytest.mark.parametrize("secret", ["", "secret", "short-but-not-empty"])
+STRONG = "q4Zr8Lw2Xe7Tn0Vb5Kc9Hm3Ja6Pd1Ys-Gu_Fi4Ot8Re2Wq7Ez0Ax5Sc9Dv3Bn6Mk1Lj"
+PUBLIC = {"BORGERPANEL_PUBLIC_URL": "https://panel.example.org"}
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["", "secret", "short-but-not-empty", "a" * 32, "ab" * 24, "0123456789" * 4],
+)
 def test_production_refuses_a_missing_or_weak_secret_with_advice(
     tmp_path: Path, secret: str
 ) -> None:
@@ -28,6 +35,7 @@ def test_production_refuses_a_missing_or_weak_secret_with_advice(
         "BORGERPANEL_ENV": "production",
         "BORGERPANEL_DATA_DIR": str(tmp_path),
         "BORGERPANEL_SECRET_KEY": secret,
+        **PUBLIC,
     }
     with pytest.raises(SettingsError, match=r"BORGERPANEL_SECRET_KEY.*token_urlsafe"):
         Settings.from_env(env)
@@ -37,9 +45,43 @@ def test_production_accepts_a_strong_secret(tmp_path: Path) -> None:
     env = {
         "BORGERPANEL_ENV": "production",
         "BORGERPANEL_DATA_DIR": str(tmp_path),
-        "BORGERPANEL_SECRET_KEY": "k" * 48,
+        "BORGERPANEL_SECRET_KEY": STRONG,
+        **PUBLIC,
     }
-    assert Settings.from_env(env).production
+    settings = Settings.from_env(env)
+    assert settings.production
+    # Behind TLS whatever the URL says: Secure cookies and HSTS.
+    assert settings.https
+    assert settings.allowed_hosts == ("panel.example.org",)
+    assert settings.trusted_proxies == ()
+
+
+def test_production_refuses_to_start_without_a_public_url(tmp_path: Path) -> None:
+    env = {
+        "BORGERPANEL_ENV": "production",
+        "BORGERPANEL_DATA_DIR": str(tmp_path),
+        "BORGERPANEL_SECRET_KEY": STRONG,
+    }
+    with pytest.raises(SettingsError, match="BORGERPANEL_PUBLIC_URL is not set"):
+        Settings.from_env(env)
+    with pytest.raises(SettingsError, match="must be an http"):
+        Settings.from_env({**env, "BORGERPANEL_PUBLIC_URL": "panel.example.org"})
+
+
+def test_allowed_hosts_default_to_the_public_url_and_this_machine_in_development(
+    tmp_path: Path,
+) -> None:
+    laptop = Settings.from_env({"BORGERPANEL_DATA_DIR": str(tmp_path), **PUBLIC})
+    assert laptop.allowed_hosts == ("panel.example.org", "localhost", "127.0.0.1")
+    listed = Settings.from_env(
+        {
+            "BORGERPANEL_DATA_DIR": str(tmp_path),
+            "BORGERPANEL_ALLOWED_HOSTS": "a.example, b.example",
+            "BORGERPANEL_TRUSTED_PROXIES": "10.0.0.1",
+        }
+    )
+    assert listed.allowed_hosts == ("a.example", "b.example")
+    assert listed.trusted_proxies == ("10.0.0.1",)
 
 
 def test_hosting_style_database_urls_get_the_async_driver(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from facilitation.errors import N_, Refused
+from facilitation.numbers import parse_whole
 
 LIMIT_MAX = 100
 
@@ -65,10 +66,10 @@ def checked_limit(value: str | int | None) -> int | None:
         value = value.strip()
         if not value:
             return None
-        try:
-            value = int(value)
-        except ValueError:
-            raise Refused(N_("A limit must be a whole number, or blank for no limit.")) from None
+        number = parse_whole(value)
+        if number is None:
+            raise Refused(N_("A limit must be a whole number, or blank for no limit."))
+        value = number
     if not 1 <= value <= LIMIT_MAX:
         raise Refused(
             N_("A limit must be between 1 and %(max)s, or blank for no limit."), max=LIMIT_MAX

@@ -5,26 +5,20 @@ shows as those eight characters and stripping would only mangle honest text such
 "fares < 30 kr". What is removed is what no reader can see but that can still do harm:
 control characters, lone surrogates (they cannot be stored as UTF-8), byte-order marks,
 and the bidirectional overrides that can make text on the projector read backwards.
-Joiners and variation selectors stay, because emoji need them.
+Joiners and variation selectors stay, because emoji need them. The organiser's text
+goes through the same `clean_text`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from facilitation.errors import Refused
-from facilitation.steps import clean_text
+from facilitation.steps import clean_text, says_something
 
-# Embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) and the BOM.
-_INVISIBLE_HAZARDS = dict.fromkeys(
-    [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF],
-    None,
-)
 _LINE_SEPARATORS = str.maketrans({"\u2028": "\n", "\u2029": "\n"})
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _BLANK_LINES = re.compile(r"\n{3,}")
-_NOTHING_TO_SEE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cs"})
 
 
 def cleaned(text: str) -> str:
@@ -35,16 +29,9 @@ def cleaned(text: str) -> str:
     than one blank line in a row is folded into one, so that a card on the argument
     wall cannot be stretched into a column of emptiness.
     """
-    text = text.translate(_LINE_SEPARATORS).translate(_INVISIBLE_HAZARDS)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cs")
-    text = clean_text(text)
+    text = clean_text(text.translate(_LINE_SEPARATORS))
     text = _TRAILING_SPACE.sub("\n", text)
     return _BLANK_LINES.sub("\n\n", text)
-
-
-def says_something(text: str) -> bool:
-    """False for text that would show as blank: spaces, zero-width characters and such."""
-    return any(unicodedata.category(ch) not in _NOTHING_TO_SEE for ch in text)
 
 
 def checked_text(text: str, max_chars: int, *, empty: str, too_long: str) -> str:

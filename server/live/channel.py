@@ -72,7 +72,7 @@ DEGRADED_POLL = 1.0
 """While the broker is down, read the panel's seq this often to catch other processes'
 changes, which no message brings then."""
 
-GroupKey = tuple[tuple[str, ...], str]
+GroupKey = tuple[tuple[str, ...], str, str]
 
 
 @dataclass
@@ -163,7 +163,7 @@ class PanelChannel:
         # Rendered fragments by (audience, language), valid until a change touches one of
         # their topics. Kept per fragment: a change drops a few entries of this dict
         # instead of scanning one entry per phone.
-        self._cache: dict[Fragment, dict[tuple[str, str], str]] = {}
+        self._cache: dict[Fragment, dict[tuple[str, str, str], str]] = {}
         self._idle_since: float | None = None
         self._arrivals: list[tuple[LiveSocket, int | None]] = []
         self._arrivals_pending = False
@@ -193,6 +193,11 @@ class PanelChannel:
         self.jobs.put_nowait(Detach(socket))
 
     def resync(self, socket: LiveSocket | None = None) -> None:
+        """Owe `socket` (or every socket) a snapshot; a socket is owed at most one at a time."""
+        if socket is not None:
+            if socket.snapshot_pending:
+                return
+            socket.snapshot_pending = True
         self.jobs.put_nowait(Resync(socket))
 
     def presence_changed(self) -> None:
@@ -362,7 +367,7 @@ class PanelChannel:
             for key, group in list(self.groups.items()):
                 if not group.sockets:
                     continue
-                shared, language = key
+                shared, language, view.base_url = key
                 parts: list[tuple[Fragment, str]] = []
                 # "phones" means every phone, so every table's fragments too.
                 everyone = topics_by_audience.get(aud.PHONES, set())
@@ -413,6 +418,7 @@ class PanelChannel:
         seq: int,
         now: int,
     ) -> None:
+        view.base_url = socket.base_url
         for item, audience in parts:
             content = await self._render(socket.language, view, item, audience)
             socket.send(
@@ -422,7 +428,7 @@ class PanelChannel:
 
     async def _render(self, language: str, view: PanelView, item: Fragment, audience: str) -> str:
         rendered = self._cache.setdefault(item, {})
-        key = (audience, language)
+        key = (audience, language, view.base_url)
         if key not in rendered:
             with metrics.timed(metrics.RENDER_SECONDS):
                 rendered[key] = await render(
@@ -453,7 +459,17 @@ class PanelChannel:
 
     async def _resync(self, only: LiveSocket | None) -> None:
         metrics.resynced(whole_panel=only is None)
-        self._cache.clear()
+        """Snapshots for one screen that asked, or for all when the panel lost track.
+
+        One screen asking does not empty the render cache: the cache follows every
+        change the channel saw, so the snapshot costs no render the room would not share.
+        """
+        if only is not None:
+            only.snapshot_pending = False
+            if only.closed.is_set() or only not in self.groups.get(only.group, Group()).sockets:
+                return
+        else:
+            self._cache.clear()
         async with self.hub.view(self.panel_id) as view:
             for socket in [only] if only is not None else self.sockets:
                 await self._snapshot(socket, None, view)
@@ -461,6 +477,7 @@ class PanelChannel:
     async def _snapshot(self, socket: LiveSocket, since: int | None, view: PanelView) -> None:
         """Everything the screen shows; only the volatile parts when `since` is current."""
         group = self.groups[socket.group]
+        view.base_url = socket.base_url
         panel = await view.panel()
         full = since is None or since != panel.seq
         content = []

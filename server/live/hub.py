@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from server.broker import Broker
@@ -31,13 +31,11 @@ class Hub:
         broker: Broker,
         db: Database,
         renderer: Renderer,
-        base_url: Callable[[], str] = lambda: "",
         secret_key: str = "",
     ) -> None:
         self.broker = broker
         self.db = db
         self.renderer = renderer
-        self.base_url = base_url
         self.secret_key = secret_key
         self.process = uuid.uuid4().hex[:12]
         self.channels: dict[int, PanelChannel] = {}
@@ -79,10 +77,10 @@ class Hub:
             existing.detach(socket)
 
     @asynccontextmanager
-    async def view(self, panel_id: int) -> AsyncIterator[PanelView]:
+    async def view(self, panel_id: int, base_url: str = "") -> AsyncIterator[PanelView]:
         async with self.db.reading() as session:
             view = PanelView(session, panel_id, self.presence.ids(panel_id))
-            view.base_url = self.base_url()
+            view.base_url = base_url
             view.secret_key = self.secret_key
             view.opinion = self.opinion
             yield view

@@ -6,12 +6,14 @@ import asyncio
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from facilitation.errors import N_, Refused
 from server.db.models import Account
+from server.db.models_security import LoginLock
 from server.db.types import utcnow
 from server.ops.events import SYSTEM, Actor
+from server.ops.staff_sessions import end_all_in
 from server.ops.unit import Units
 
 ROLES = ("organiser", "facilitator")
@@ -97,5 +99,9 @@ async def set_password(units: Units, email: str, password: str) -> Account | Non
         )
         if account is not None:
             account.password_hash = password_hash
+            # Whoever knew the old password may hold a session: end them all, and a
+            # new password lifts a lock on the account.
+            await end_all_in(unit.session, account.id, "password")
+            await unit.session.execute(delete(LoginLock).where(LoginLock.account_id == account.id))
             await unit.record_global(SYSTEM, "account.password", {"account": account.id})
     return account

@@ -101,7 +101,7 @@ async def submit(
         )
         return {"argument": row.id, "state": new.state.value}
 
-    return await units.once(panel_id, f"argument:{participant_id}", key, work)
+    return await units.once(panel_id, f"argument:{participant_id}", key, work, content=fields)
 
 
 async def _sent_so_far(

@@ -47,6 +47,7 @@ from server.db.types import utcnow
 from server.db.upsert import upsert_many
 from server.live import audiences as aud
 from server.ops.events import Actor
+from server.ops.fingerprints import FINGERPRINT, KeyReused, replay
 from server.ops.unit import Units
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ class BallotRequest:
     raw: Raw
     key: str | None
     voter_of: Callable[[int, int], str]
+    sent: str | None = None
+    """The fingerprint of `raw` (see `server.ops.idempotency`), with a key."""
     done: asyncio.Future[Cast] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -201,7 +204,7 @@ class BallotWriter:
                         {
                             "scope": scope,
                             "key": key,
-                            "result": {"step": c.cast.step_id},
+                            "result": {"step": c.cast.step_id, FINGERPRINT: c.request.sent},
                             "created_at": now,
                         }
                         for (scope, key), c in keyed.items()
@@ -263,16 +266,19 @@ class BallotWriter:
             seat: tuple[Any, ...] | None = (
                 tuple(seats[request.participant_id]) if request.participant_id in seats else None
             )
-            replay = (request.scope, request.key) in replayed
-            counted_in = replayed.get((request.scope, request.key))
-            if seat is not None and counted_in is not None:
-                # A retry of a ballot already counted (the phone never heard the answer):
-                # answer it as it was counted, even if that vote has closed meanwhile.
-                step_id, kind, settings = counted_in
-                seat = (*seat[:3], "running", seat[4], step_id, kind, settings, False)
+            earlier = replayed.get((request.scope, request.key))
             try:
+                if earlier is not None:
+                    counted_in, stored = earlier
+                    replay(stored, request.sent)  # the same key with another ballot: refused
+                    if seat is not None and counted_in is not None:
+                        # A retry of a ballot already counted (the phone never heard the
+                        # answer): answer it as it was counted, even if that vote has
+                        # closed meanwhile.
+                        step_id, kind, settings = counted_in
+                        seat = (*seat[:3], "running", seat[4], step_id, kind, settings, False)
                 item = self._check(request, seat, titles.get(request.panel_id, {}))
-                item.replay = replay
+                item.replay = earlier is not None
                 checked.append(item)
             except Refused as refusal:
                 request.done.set_exception(refusal)
@@ -281,8 +287,11 @@ class BallotWriter:
     @staticmethod
     async def _replayed(
         session: AsyncSession, batch: list[BallotRequest]
-    ) -> dict[tuple[str, str | None], tuple[int, str, dict[str, Any]] | None]:
-        """The vote each retried ballot was counted in (None if that step is gone), by key."""
+    ) -> dict[
+        tuple[str, str | None], tuple[tuple[int, str, dict[str, Any]] | None, dict[str, Any]]
+    ]:
+        """By key, the vote each retried ballot was counted in (None if that step is gone)
+        and the result stored with the key (with the fingerprint of what was sent)."""
         keyed = [(r.scope, r.key) for r in batch if r.key is not None]
         if not keyed:
             return {}
@@ -304,10 +313,13 @@ class BallotWriter:
             if step_ids
             else {}
         )
-        replayed: dict[tuple[str, str | None], tuple[int, str, dict[str, Any]] | None] = {}
+        replayed: dict[
+            tuple[str, str | None], tuple[tuple[int, str, dict[str, Any]] | None, dict[str, Any]]
+        ] = {}
         for scope, key, result in stored:
             step = steps.get(int(result.get("step", 0)))
-            replayed[(scope, key)] = None if step is None else (step.id, step.kind, step.settings)
+            counted_in = None if step is None else (step.id, step.kind, step.settings)
+            replayed[(scope, key)] = (counted_in, result)
         return replayed
 
     @staticmethod
@@ -335,8 +347,9 @@ class BallotWriter:
     @staticmethod
     def _not_replays(checked: list[_Checked]) -> list[_Checked]:
         """Ballots whose key was used before (or earlier in this batch) are answered
-        without writing them again."""
-        seen: set[tuple[str, str]] = set()
+        without writing them again; the same key with another ballot earlier in the batch
+        is refused (KeyReused), so a phone never shows a choice that was not kept."""
+        seen: dict[tuple[str, str], str | None] = {}
         todo = []
         for item in checked:
             if item.replay:
@@ -344,8 +357,10 @@ class BallotWriter:
             if item.request.key is not None:
                 key = (item.request.scope, item.request.key)
                 if key in seen:
+                    if seen[key] != item.request.sent and not item.request.done.done():
+                        item.request.done.set_exception(KeyReused())
                     continue
-                seen.add(key)
+                seen[key] = item.request.sent
             todo.append(item)
         return todo
 

@@ -1,6 +1,7 @@
 """Idempotency keys from phones: what a usable one looks like.
 
-The write that uses one is `Units.once` (`server/ops/unit.py`).
+The write that uses one is `Units.once` (`server/ops/unit.py`); a key reused for other
+content is refused there (`server/ops/fingerprints.py`).
 """
 
 from __future__ import annotations

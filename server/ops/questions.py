@@ -98,7 +98,7 @@ async def draft(
         )
         return {"question": row.id}
 
-    return await units.once(panel_id, f"question:{participant_id}", key, work)
+    return await units.once(panel_id, f"question:{participant_id}", key, work, content=text)
 
 
 async def table_action(

@@ -202,7 +202,7 @@ async def draft(
         )
         return {"recommendation": row.id}
 
-    return await units.once(panel_id, f"recommendation:{participant_id}", key, work)
+    return await units.once(panel_id, f"recommendation:{participant_id}", key, work, content=fields)
 
 
 async def _proposal(session: AsyncSession, panel_id: int, value: str) -> int | None:
@@ -411,7 +411,7 @@ async def propose_amendment(
         )
         return {"amendment": amendment.id}
 
-    return await units.once(panel_id, f"amendment:{participant_id}", key, work)
+    return await units.once(panel_id, f"amendment:{participant_id}", key, work, content=fields)
 
 
 async def amendment_action(

@@ -10,6 +10,7 @@ from facilitation.deliberation.arguments import DiscussionRules
 from facilitation.deliberation.limits import checked_limit
 from facilitation.deliberation.questions import QuestionRules
 from facilitation.errors import N_, Refused
+from facilitation.numbers import parse_whole
 from facilitation.steps import checked_step
 from facilitation.votes import vote_settings_from_form
 from server.db.models import (
@@ -152,7 +153,10 @@ async def edit_step_settings(
         settings = dict(step.settings)
         if step.kind == "discussion":
             known = {p.id for p in await proposals_of(unit.session, panel_id)}
-            chosen = [int(p) for p in proposals if p.isdigit() and int(p) in known]
+            chosen = [n for n in map(parse_whole, proposals) if n in known]
+            if len(chosen) != len(proposals):
+                # Not silently dropped: the organiser would think the step discusses it.
+                raise Refused(N_("Choose only proposals of this panel."))
             rules = DiscussionRules(
                 proposals=tuple(sorted(chosen)),
                 per_participant=checked_limit(values.get("arguments_per_participant")),

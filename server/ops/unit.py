@@ -25,9 +25,10 @@ How a command is written::
 - `units.panel(panel_id)` locks the panel row (`unit.panel`) because most rules depend
   on the panel's current state; pass `lock=False` when the rule reads nothing of it.
 - `units.begin()` opens a unit without a panel (creating one, accounts).
-- `units.once(panel_id, scope, key, work)` is the same for a write a phone may retry
-  with an idempotency key: `work(unit)` runs at most once per key, and a retry gets
-  the first result back.
+- `units.once(panel_id, scope, key, work, content=...)` is the same for a write a phone
+  may retry with an idempotency key: `work(unit)` runs at most once per key, a retry of
+  the same `content` gets the first result back, and the key with other content is
+  refused (`KeyReused`).
 - Commands take `Units` (and settings they need), never the whole `Services`.
 """
 
@@ -47,6 +48,7 @@ from server.db.types import utcnow
 from server.live.change import Change
 from server.ops.common import lock_panel, row_in_panel
 from server.ops.events import Actor, record, record_batch, record_global
+from server.ops.fingerprints import FINGERPRINT, fingerprint, replay
 
 Row = TypeVar("Row")
 
@@ -165,9 +167,11 @@ class Announce(Protocol):
 class Units:
     """Opens units of work: the database to write to, the announcer to tell after commit."""
 
-    def __init__(self, db: Database, announce: Announce) -> None:
+    def __init__(self, db: Database, announce: Announce, secret: str = "") -> None:
         self._db = db
         self._announce = announce
+        # Keys the fingerprints of what retried writes sent (`server.ops.fingerprints`).
+        self._secret = secret
 
     def reading(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A read-only session, for a command that looks before it opens its unit."""
@@ -191,7 +195,14 @@ class Units:
         await self._announce(*unit.announcement())
 
     async def once(
-        self, panel_id: int, scope: str, key: str | None, work: Work, *, lock: bool = True
+        self,
+        panel_id: int,
+        scope: str,
+        key: str | None,
+        work: Work,
+        *,
+        lock: bool = True,
+        content: Any = None,
     ) -> dict[str, Any]:
         """Run `work` in a unit unless `key` was already used in `scope`.
 
@@ -200,7 +211,10 @@ class Units:
         either finds it and gets the first result back (with `"replayed": True`) or, if
         both arrive at once on PostgreSQL, the second fails on the key's primary key and
         is replayed from the first. Without a key the write is simply not deduplicated.
+        The stored result keeps a fingerprint of `content` (what was sent): the same key
+        with other content raises `KeyReused` instead of answering as if it were stored.
         """
+        sent = fingerprint(self._secret, scope, content) if key else None
         for attempt in (1, 2):
             try:
                 async with self.panel(panel_id, lock=False) as unit:
@@ -211,14 +225,17 @@ class Units:
                             )
                         )
                         if seen is not None:
-                            return {**seen, "replayed": True}
+                            return {**replay(seen, sent), "replayed": True}
                     if lock:
                         await unit.lock()
                     result = await work(unit)
                     if key is not None:
                         await unit.session.execute(
                             insert(IdempotencyKey).values(
-                                scope=scope, key=key, result=result, created_at=utcnow()
+                                scope=scope,
+                                key=key,
+                                result={**result, FINGERPRINT: sent},
+                                created_at=utcnow(),
                             )
                         )
                 return result

@@ -28,6 +28,7 @@ from server.db.upsert import upsert
 from server.live import audiences as aud
 from server.ops.ballot_writer import BallotRequest, BallotWriter, Cast, ballot_row, store_ballots
 from server.ops.events import Actor
+from server.ops.fingerprints import fingerprint
 from server.ops.unit import Units
 
 TALLY = ("tally",)
@@ -93,6 +94,7 @@ async def cast(
             raw,
             key,
             voter_of=lambda step_id, person_id: voter_key(secret, step_id, person_id),
+            sent=fingerprint(secret, f"ballot:{participant_id}", raw) if key else None,
         )
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from server.routes import (
+    accounts,
     auth,
     council,
     display,
@@ -41,6 +42,7 @@ def all_routes() -> list[BaseRoute]:
         *public.routes,
         *offline.routes,
         *auth.routes,
+        *accounts.routes,
         *participant.routes,
         *participant_deliberation.routes,
         *facilitator.routes,

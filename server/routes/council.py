@@ -35,7 +35,7 @@ async def council_page(request: Request) -> Response:
         account=access.account,
         panel=access.panel,
         steps=steps,
-        follow_up_url=f"{request.base_url}follow/{token}",
+        follow_up_url=f"{services.base_url(request)}/follow/{token}",
     )
 
 
@@ -89,13 +89,13 @@ async def follow_up_page(request: Request) -> Response:
 
 
 routes = [
-    route("/panels/{panel_id:int}/council", council_page, serves="organiser"),
+    route("/panels/{panel_id:id}/council", council_page, serves="organiser"),
     route(
-        "/panels/{panel_id:int}/council/{recommendation_id:int}",
+        "/panels/{panel_id:id}/council/{recommendation_id:id}",
         record_answer,
         serves="organiser",
         methods=("POST",),
     ),
-    route("/panels/{panel_id:int}/council.{kind:str}", export_answers, serves="organiser"),
+    route("/panels/{panel_id:id}/council.{kind:str}", export_answers, serves="organiser"),
     route("/follow/{follow_token:str}", follow_up_page, serves="public"),
 ]

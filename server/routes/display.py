@@ -13,13 +13,14 @@ from server.screens.registry import render_screen
 from server.web import live
 from server.web.access import Missing, display_panel, services_of
 from server.web.respond import language_of, page
+from server.web.throttle import Throttled
 
 
 async def display(request: Request) -> Response:
     panel = await display_panel(request, request.path_params["token"])
     services = services_of(request)
     language = language_of(request, panel)
-    async with services.hub.view(panel.id) as view:
+    async with services.hub.view(panel.id, services.base_url(request)) as view:
         panel = await view.panel()
         fragments = await render_screen(services.renderer, language, view, (aud.DISPLAY,))
     response = page(
@@ -42,7 +43,7 @@ async def display_socket(websocket: WebSocket) -> None:
         return await live.refuse(websocket)
     try:
         panel = await display_panel(websocket, token)
-    except Missing:
+    except (Missing, Throttled):
         return await live.refuse(websocket)
     services = services_of(websocket)
     panel_id = panel.id

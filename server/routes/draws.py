@@ -177,14 +177,14 @@ async def draw_result_csv(request: Request) -> Response:
 
 routes = [
     route(BASE + "/draws", start_draw, serves="organiser", methods=("POST",)),
-    route(BASE + "/draws/{draw_id:int}", draw_page, serves="organiser"),
-    route(BASE + "/draws/{draw_id:int}/status", draw_status, serves="organiser"),
+    route(BASE + "/draws/{draw_id:id}", draw_page, serves="organiser"),
+    route(BASE + "/draws/{draw_id:id}/status", draw_status, serves="organiser"),
     route(
-        BASE + "/draws/{draw_id:int}/cancel",
+        BASE + "/draws/{draw_id:id}/cancel",
         cancel_draw,
         serves="organiser",
         methods=("POST",),
     ),
-    route(BASE + "/draws/{draw_id:int}/inputs.json", draw_inputs, serves="organiser"),
-    route(BASE + "/draws/{draw_id:int}/result.csv", draw_result_csv, serves="organiser"),
+    route(BASE + "/draws/{draw_id:id}/inputs.json", draw_inputs, serves="organiser"),
+    route(BASE + "/draws/{draw_id:id}/result.csv", draw_result_csv, serves="organiser"),
 ]

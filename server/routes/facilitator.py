@@ -27,6 +27,7 @@ from server.web.access import (
     services_of,
 )
 from server.web.csrf import checked_form, csrf_token
+from server.web.numbers import whole_number
 from server.web.respond import done, language_of, page, t
 
 DEFAULT_TIMER_SECONDS = 5 * 60
@@ -62,7 +63,9 @@ async def agenda_action(request: Request) -> Response:
     form = await checked_form(request)
     if action not in FACILITATOR_ACTIONS:
         raise Refused(N_("Unknown agenda action."))
-    index = _int(form.get("index")) if action == "go_to" else None
+    index = whole_number(form.get("index"), high=1000) if action == "go_to" else None
+    if action == "go_to" and index is None:
+        raise Refused(N_("Choose a step to open."))
     await agenda.transition(
         services_of(request).units, panel_id, Actor.account(access.account.id), action, index
     )
@@ -83,7 +86,7 @@ async def timer_action(request: Request) -> Response:
             services_of(request), panel_id
         )
     elif action == "add":
-        seconds = _int(form.get("seconds")) or 60
+        seconds = whole_number(form.get("seconds"), high=6 * 3600) or 60
     await timer.control(
         services_of(request).units, panel_id, Actor.account(access.account.id), action, seconds
     )
@@ -94,8 +97,8 @@ async def move_participant(request: Request) -> Response:
     panel_id = int(request.path_params["panel_id"])
     access = await require_staff(request, panel_id)
     form = await checked_form(request)
-    number = _int(form.get("number"))
-    table_id = _int(form.get("table"))
+    number = whole_number(form.get("number"))
+    table_id = whole_number(form.get("table"))
     if number is None or table_id is None:
         raise Refused(N_("Give the participant's number and the table to move them to."))
     services = services_of(request)
@@ -150,23 +153,16 @@ async def _step_timer(services: Services, panel_id: int) -> int:
     return step.timer_seconds if step and step.timer_seconds else DEFAULT_TIMER_SECONDS
 
 
-def _int(value: object) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
 def _minutes_to_seconds(value: str) -> int:
     return parse_timer_minutes(value)
 
 
 routes = [
-    route("/panels/{panel_id:int}/run", run, serves="staff"),
+    route("/panels/{panel_id:id}/run", run, serves="staff"),
     route(
-        "/panels/{panel_id:int}/agenda/{action}", agenda_action, serves="staff", methods=("POST",)
+        "/panels/{panel_id:id}/agenda/{action}", agenda_action, serves="staff", methods=("POST",)
     ),
-    route("/panels/{panel_id:int}/timer/{action}", timer_action, serves="staff", methods=("POST",)),
-    route("/panels/{panel_id:int}/move", move_participant, serves="staff", methods=("POST",)),
-    socket("/ws/f/{panel_id:int}", facilitator_socket, serves="staff"),
+    route("/panels/{panel_id:id}/timer/{action}", timer_action, serves="staff", methods=("POST",)),
+    route("/panels/{panel_id:id}/move", move_participant, serves="staff", methods=("POST",)),
+    socket("/ws/f/{panel_id:id}", facilitator_socket, serves="staff"),
 ]

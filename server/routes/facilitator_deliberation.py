@@ -11,6 +11,7 @@ from server.ops.events import Actor
 from server.routes.roles import route
 from server.web.access import require_staff, services_of
 from server.web.csrf import checked_form
+from server.web.numbers import whole_number, whole_numbers
 from server.web.respond import done, t
 
 ARGUMENT_ACTIONS = ("approve", "hide", "restore", "edit")
@@ -34,9 +35,7 @@ async def moderate_argument(request: Request) -> Response:
     form = await checked_form(request)
     actor = Actor.account(access.account.id)
     if action == "merge":
-        duplicates = [
-            int(v) for v in form.getlist("duplicates") if isinstance(v, str) and v.isdigit()
-        ]
+        duplicates = whole_numbers(form.getlist("duplicates"))
         await arguments.merge(services_of(request).units, panel_id, actor, argument_id, duplicates)
         return done(request, t(request, "Merged."), f"/panels/{panel_id}/run")
     if action not in ARGUMENT_ACTIONS:
@@ -62,7 +61,6 @@ async def run_question(request: Request) -> Response:
     form = await checked_form(request)
     if action not in QUESTION_ACTIONS:
         raise Refused(N_("Unknown question action."))
-    to = str(form.get("to", ""))
     await questions.lead_action(
         services_of(request).units,
         panel_id,
@@ -72,7 +70,7 @@ async def run_question(request: Request) -> Response:
         reason=str(form.get("reason", "")),
         note=str(form.get("note", "")),
         text=str(form.get("text", "")),
-        to_index=int(to) if to.isdigit() else None,
+        to_index=whole_number(form.get("to"), high=10_000),
     )
     return done(request, t(request, "Done."), f"/panels/{panel_id}/run")
 
@@ -81,30 +79,29 @@ async def steer_wall(request: Request) -> Response:
     panel_id = int(request.path_params["panel_id"])
     access = await require_staff(request, panel_id)
     form = await checked_form(request)
-    page = str(form.get("page", ""))
     await wall.set_wall(
         services_of(request).units,
         panel_id,
         Actor.account(access.account.id),
         sort=str(form["sort"]) if "sort" in form else None,
         mode=str(form["mode"]) if "mode" in form else None,
-        page=int(page) if page.isdigit() else None,
+        page=whole_number(form.get("page"), high=10_000),
     )
     return done(request, t(request, "Done."), f"/panels/{panel_id}/run")
 
 
 routes = [
     route(
-        "/panels/{panel_id:int}/arguments/{argument_id:int}/{action}",
+        "/panels/{panel_id:id}/arguments/{argument_id:id}/{action}",
         moderate_argument,
         serves="staff",
         methods=("POST",),
     ),
     route(
-        "/panels/{panel_id:int}/questions/{question_id:int}/{action}",
+        "/panels/{panel_id:id}/questions/{question_id:id}/{action}",
         run_question,
         serves="staff",
         methods=("POST",),
     ),
-    route("/panels/{panel_id:int}/wall", steer_wall, serves="staff", methods=("POST",)),
+    route("/panels/{panel_id:id}/wall", steer_wall, serves="staff", methods=("POST",)),
 ]

@@ -34,5 +34,5 @@ async def steer_opinion(request: Request) -> Response:
 
 
 routes = [
-    route("/panels/{panel_id:int}/opinion", steer_opinion, serves="staff", methods=("POST",)),
+    route("/panels/{panel_id:id}/opinion", steer_opinion, serves="staff", methods=("POST",)),
 ]

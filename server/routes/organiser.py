@@ -85,7 +85,7 @@ async def setup(request: Request) -> Response:
                 .order_by(Account.name)
             )
         )
-    base = services.base_url()
+    base = services.base_url(request)
     join_url = f"{base}/j/{panel.join_code}"
     return page(
         request,
@@ -239,47 +239,47 @@ routes = [
     route("/panels", panel_list, serves="staff"),
     route("/panels/new", new_panel_form, serves="organiser"),
     route("/panels", create, serves="organiser", methods=("POST",)),
-    route("/panels/{panel_id:int}", setup, serves="staff"),
-    route("/panels/{panel_id:int}/text", edit_text, serves="organiser", methods=("POST",)),
-    route("/panels/{panel_id:int}/tables", table_count, serves="organiser", methods=("POST",)),
+    route("/panels/{panel_id:id}", setup, serves="staff"),
+    route("/panels/{panel_id:id}/text", edit_text, serves="organiser", methods=("POST",)),
+    route("/panels/{panel_id:id}/tables", table_count, serves="organiser", methods=("POST",)),
     route(
-        "/panels/{panel_id:int}/tables/{table_id:int}",
+        "/panels/{panel_id:id}/tables/{table_id:id}",
         rename_table,
         serves="organiser",
         methods=("POST",),
     ),
-    route("/panels/{panel_id:int}/steps", add_step, serves="organiser", methods=("POST",)),
+    route("/panels/{panel_id:id}/steps", add_step, serves="organiser", methods=("POST",)),
     route(
-        "/panels/{panel_id:int}/steps/{step_id:int}",
+        "/panels/{panel_id:id}/steps/{step_id:id}",
         edit_step,
         serves="organiser",
         methods=("POST",),
     ),
     route(
-        "/panels/{panel_id:int}/steps/{step_id:int}/move",
+        "/panels/{panel_id:id}/steps/{step_id:id}/move",
         move_step,
         serves="organiser",
         methods=("POST",),
     ),
     route(
-        "/panels/{panel_id:int}/steps/{step_id:int}/delete",
+        "/panels/{panel_id:id}/steps/{step_id:id}/delete",
         delete_step,
         serves="organiser",
         methods=("POST",),
     ),
-    route("/panels/{panel_id:int}/open", open_panel, serves="organiser", methods=("POST",)),
+    route("/panels/{panel_id:id}/open", open_panel, serves="organiser", methods=("POST",)),
     route(
-        "/panels/{panel_id:int}/join-code", renew_join_code, serves="organiser", methods=("POST",)
+        "/panels/{panel_id:id}/join-code", renew_join_code, serves="organiser", methods=("POST",)
     ),
     route(
-        "/panels/{panel_id:int}/display-link",
+        "/panels/{panel_id:id}/display-link",
         renew_display_link,
         serves="organiser",
         methods=("POST",),
     ),
-    route("/panels/{panel_id:int}/team", add_member, serves="organiser", methods=("POST",)),
+    route("/panels/{panel_id:id}/team", add_member, serves="organiser", methods=("POST",)),
     route(
-        "/panels/{panel_id:int}/team/{account_id:int}/remove",
+        "/panels/{panel_id:id}/team/{account_id:id}/remove",
         remove_member,
         serves="organiser",
         methods=("POST",),

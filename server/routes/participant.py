@@ -70,6 +70,6 @@ async def phone_socket(websocket: WebSocket) -> None:
 
 
 routes = [
-    route("/p/{panel_id:int}", phone, serves="participant"),
-    socket("/ws/p/{panel_id:int}", phone_socket, serves="participant"),
+    route("/p/{panel_id:id}", phone, serves="participant"),
+    socket("/ws/p/{panel_id:id}", phone_socket, serves="participant"),
 ]

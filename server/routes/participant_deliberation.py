@@ -11,6 +11,7 @@ from server.ops.idempotency import checked_key
 from server.routes.roles import route
 from server.web.access import require_participant, services_of
 from server.web.csrf import checked_form
+from server.web.limits import tapped
 from server.web.respond import done, t
 
 QUESTION_ACTIONS = ("edit", "withdraw", "send")
@@ -63,6 +64,7 @@ async def vote_on_statement(request: Request) -> Response:
     panel_id, argument_id = _ids(request, "panel_id", "argument_id")
     person = await require_participant(request, panel_id)
     form = await checked_form(request)
+    tapped(f"p:{person.id}")
     await arguments.statement_vote(
         services_of(request).units, panel_id, person.id, argument_id, str(form.get("choice", ""))
     )
@@ -113,34 +115,35 @@ async def support_question(request: Request) -> Response:
     person = await require_participant(request, panel_id)
     form = await checked_form(request)
     on = form.get("upvote", "on") != "off"
+    tapped(f"p:{person.id}")
     await questions.upvote(services_of(request).units, panel_id, person.id, question_id, on)
     message = t(request, "Thank you for your support.") if on else t(request, "Support removed.")
     return done(request, message, f"/p/{panel_id}")
 
 
 routes = [
-    route("/p/{panel_id:int}/arguments", send_argument, serves="participant", methods=("POST",)),
+    route("/p/{panel_id:id}/arguments", send_argument, serves="participant", methods=("POST",)),
     route(
-        "/p/{panel_id:int}/arguments/{argument_id:int}/{action}",
+        "/p/{panel_id:id}/arguments/{argument_id:id}/{action}",
         change_argument,
         serves="participant",
         methods=("POST",),
     ),
     route(
-        "/p/{panel_id:int}/statements/{argument_id:int}",
+        "/p/{panel_id:id}/statements/{argument_id:id}",
         vote_on_statement,
         serves="participant",
         methods=("POST",),
     ),
-    route("/p/{panel_id:int}/questions", write_question, serves="participant", methods=("POST",)),
+    route("/p/{panel_id:id}/questions", write_question, serves="participant", methods=("POST",)),
     route(
-        "/p/{panel_id:int}/questions/{question_id:int}/upvote",
+        "/p/{panel_id:id}/questions/{question_id:id}/upvote",
         support_question,
         serves="participant",
         methods=("POST",),
     ),
     route(
-        "/p/{panel_id:int}/questions/{question_id:int}/{action}",
+        "/p/{panel_id:id}/questions/{question_id:id}/{action}",
         change_question,
         serves="participant",
         methods=("POST",),

@@ -77,22 +77,22 @@ async def step_settings(request: Request) -> Response:
 
 
 routes = [
-    route("/panels/{panel_id:int}/proposals", add_proposal, serves="organiser", methods=("POST",)),
+    route("/panels/{panel_id:id}/proposals", add_proposal, serves="organiser", methods=("POST",)),
     route(
-        "/panels/{panel_id:int}/proposals/{proposal_id:int}",
+        "/panels/{panel_id:id}/proposals/{proposal_id:id}",
         edit_proposal,
         serves="organiser",
         methods=("POST",),
     ),
     route(
-        "/panels/{panel_id:int}/proposals/{proposal_id:int}/delete",
+        "/panels/{panel_id:id}/proposals/{proposal_id:id}/delete",
         delete_proposal,
         serves="organiser",
         methods=("POST",),
     ),
-    route("/panels/{panel_id:int}/settings", panel_settings, serves="organiser", methods=("POST",)),
+    route("/panels/{panel_id:id}/settings", panel_settings, serves="organiser", methods=("POST",)),
     route(
-        "/panels/{panel_id:int}/steps/{step_id:int}/settings",
+        "/panels/{panel_id:id}/steps/{step_id:id}/settings",
         step_settings,
         serves="organiser",
         methods=("POST",),

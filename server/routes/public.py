@@ -13,8 +13,10 @@ from server.ops import joining
 from server.routes.roles import route
 from server.web.access import remember_seat, seat_of, services_of
 from server.web.csrf import checked_form
+from server.web.limits import CODE_GUESSES, PANEL_JOIN_PAGES, PANEL_JOINS
+from server.web.redirects import local_path
 from server.web.respond import language_of, page
-from server.web.throttle import throttled
+from server.web.throttle import check, client_of, count, throttled
 
 
 async def home(request: Request) -> Response:
@@ -24,9 +26,12 @@ async def home(request: Request) -> Response:
 async def join_link(request: Request) -> Response:
     """Where the QR code leads: one tap to join, or straight in if already seated."""
     code = request.path_params["code"]
+    client = client_of(request)
+    check(CODE_GUESSES, client)  # a client that guessed too much learns nothing more
     try:
         panel = await joining.panel_for_code(services_of(request).units, code)
     except Refused as refusal:
+        count(CODE_GUESSES, client)
         return page(
             request,
             "participant/home.html",
@@ -36,6 +41,7 @@ async def join_link(request: Request) -> Response:
         )
     if seat_of(request, panel.id) is not None:
         return RedirectResponse(f"/p/{panel.id}", status_code=303)
+    count(PANEL_JOIN_PAGES, str(panel.id))
     return page(
         request,
         "participant/join.html",
@@ -49,17 +55,21 @@ async def join(request: Request) -> Response:
     form = await checked_form(request)
     code = str(form.get("code", ""))[:40]
     services = services_of(request)
-    # Venue Wi-Fi puts a whole town hall behind one address: a generous limit. Guessing
-    # a live code among 86 million at this rate would still take days.
+    # Venue Wi-Fi puts a whole town hall behind one address: a generous limit for
+    # everyone, and a strict one for wrong codes (docs/security.md has the budgets).
     throttled(request, "join", limit=3000, per_seconds=60)
+    client = client_of(request)
+    check(CODE_GUESSES, client)
     try:
         if joining.looks_like_invite(code):
             # A personal code from an invitation letter: the same seat on any phone.
             participant = await joining.join_with_invite(services.units, code)
         else:
             panel = await joining.panel_for_code(services.units, code)
+            count(PANEL_JOINS, str(panel.id))
             participant = await joining.join(services.units, code, seat_of(request, panel.id))
     except Refused as refusal:
+        count(CODE_GUESSES, client)
         return page(
             request,
             "participant/home.html",
@@ -74,9 +84,7 @@ async def join(request: Request) -> Response:
 async def choose_language(request: Request) -> Response:
     form = await checked_form(request)
     language = str(form.get("language", ""))
-    back = str(form.get("next", "/"))
-    if not back.startswith("/") or back.startswith("//"):
-        back = "/"
+    back = local_path(str(form.get("next", "/"))) or "/"
     response = RedirectResponse(back, status_code=303)
     if language in LANGUAGES:
         response.set_cookie(

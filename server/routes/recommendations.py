@@ -12,6 +12,7 @@ from server.ops.idempotency import checked_key
 from server.routes.roles import route
 from server.web.access import require_participant, require_staff, services_of
 from server.web.csrf import checked_form
+from server.web.numbers import whole_number
 from server.web.respond import done, t
 
 TABLE_ACTIONS = ("edit", "withdraw")
@@ -141,15 +142,15 @@ async def merge(request: Request) -> Response:
     panel_id = _id(request, "panel_id")
     access = await require_staff(request, panel_id)
     form = await checked_form(request)
-    target, other = str(form.get("target", "")), str(form.get("other", ""))
-    if not (target.isdigit() and other.isdigit()):
+    target, other = whole_number(form.get("target")), whole_number(form.get("other"))
+    if target is None or other is None:
         raise Refused(N_("Choose two different recommendations to merge."))
     await recommendations.merge(
         services_of(request).units,
         panel_id,
         Actor.account(access.account.id),
-        int(target),
-        int(other),
+        target,
+        other,
         _fields(form, "title", "text"),
     )
     return done(
@@ -240,54 +241,54 @@ async def override_slate(request: Request) -> Response:
 
 
 routes = [
-    route("/p/{panel_id:int}/recommendations", write, serves="participant", methods=("POST",)),
+    route("/p/{panel_id:id}/recommendations", write, serves="participant", methods=("POST",)),
     route(
-        "/p/{panel_id:int}/recommendations/{recommendation_id:int}/amend",
+        "/p/{panel_id:id}/recommendations/{recommendation_id:id}/amend",
         amend,
         serves="participant",
         methods=("POST",),
     ),
     route(
-        "/p/{panel_id:int}/recommendations/{recommendation_id:int}/support",
+        "/p/{panel_id:id}/recommendations/{recommendation_id:id}/support",
         give_support,
         serves="participant",
         methods=("POST",),
     ),
     route(
-        "/p/{panel_id:int}/recommendations/{recommendation_id:int}/minority",
+        "/p/{panel_id:id}/recommendations/{recommendation_id:id}/minority",
         minority,
         serves="participant",
         methods=("POST",),
     ),
     route(
-        "/p/{panel_id:int}/amendments/{amendment_id:int}/vote",
+        "/p/{panel_id:id}/amendments/{amendment_id:id}/vote",
         amendment_vote,
         serves="participant",
         methods=("POST",),
     ),
     # After the specific actions above: this one matches any last segment.
     route(
-        "/p/{panel_id:int}/recommendations/{recommendation_id:int}/{action:str}",
+        "/p/{panel_id:id}/recommendations/{recommendation_id:id}/{action:str}",
         table_change,
         serves="participant",
         methods=("POST",),
     ),
-    route("/panels/{panel_id:int}/recommendations/phase", phase, serves="staff", methods=("POST",)),
-    route("/panels/{panel_id:int}/recommendations/merge", merge, serves="staff", methods=("POST",)),
+    route("/panels/{panel_id:id}/recommendations/phase", phase, serves="staff", methods=("POST",)),
+    route("/panels/{panel_id:id}/recommendations/merge", merge, serves="staff", methods=("POST",)),
     route(
-        "/panels/{panel_id:int}/amendments/{amendment_id:int}/{action:str}",
+        "/panels/{panel_id:id}/amendments/{amendment_id:id}/{action:str}",
         decide_amendment,
         serves="staff",
         methods=("POST",),
     ),
     route(
-        "/panels/{panel_id:int}/steps/{step_id:int}/recommendation-settings",
+        "/panels/{panel_id:id}/steps/{step_id:id}/recommendation-settings",
         setup,
         serves="staff",
         methods=("POST",),
     ),
-    route("/panels/{panel_id:int}/slate", choose_slate, serves="staff", methods=("POST",)),
+    route("/panels/{panel_id:id}/slate", choose_slate, serves="staff", methods=("POST",)),
     route(
-        "/panels/{panel_id:int}/slate/override", override_slate, serves="staff", methods=("POST",)
+        "/panels/{panel_id:id}/slate/override", override_slate, serves="staff", methods=("POST",)
     ),
 ]

@@ -41,7 +41,7 @@ from server.web.csrf import checked_upload as checked_file
 from server.web.problem_list import SHOWN, capped
 from server.web.respond import done, language_of, page, t
 
-BASE = "/panels/{panel_id:int}/recruitment"
+BASE = "/panels/{panel_id:id}/recruitment"
 UPLOAD_LIMIT = MAX_FILE_BYTES + 256 * 1024
 PHASES = {
     "starting": N_("Starting the worker"),

@@ -18,7 +18,6 @@ from server.routes.privacy import all_erased, letters_unavailable
 from server.routes.recruitment import BASE, back_to, csv_download, organiser_only
 from server.routes.roles import route
 from server.screens.common import qr_svg
-from server.services import Services
 from server.web.access import services_of
 from server.web.csrf import checked_form
 from server.web.csv_safe import csv_text
@@ -125,8 +124,8 @@ async def issue_invites(request: Request) -> Response:
     )
 
 
-def invite_link(services: Services, code: str) -> str:
-    return f"{services.base_url()}/i/{code}"
+def invite_link(request: Request, code: str) -> str:
+    return f"{services_of(request).base_url(request)}/i/{code}"
 
 
 async def invites_csv(request: Request) -> Response:
@@ -146,7 +145,7 @@ async def invites_csv(request: Request) -> Response:
             letter.recruit.external_id,
             letter.invite.role,
             format_invite_code(letter.invite.code),
-            invite_link(services, letter.invite.code),
+            invite_link(request, letter.invite.code),
             *(letter.contacts.get(column, "") for column in columns),
         ]
         for letter in letters
@@ -174,7 +173,7 @@ async def letters_page(request: Request) -> Response:
     order = [c for c in columns if c != household] + ([household] if household in columns else [])
     sheets = []
     for letter in letters:
-        link = invite_link(services, letter.invite.code)
+        link = invite_link(request, letter.invite.code)
         sheets.append(
             {
                 "role": letter.invite.role,
@@ -199,7 +198,7 @@ async def letters_page(request: Request) -> Response:
 routes = [
     route(BASE + "/people", people_page, serves="organiser"),
     route(
-        BASE + "/people/{recruit_id:int}/status",
+        BASE + "/people/{recruit_id:id}/status",
         change_status,
         serves="organiser",
         methods=("POST",),

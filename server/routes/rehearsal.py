@@ -46,5 +46,5 @@ async def rehearse(request: Request) -> Response:
 
 
 routes = [
-    route("/panels/{panel_id:int}/rehearse", rehearse, serves="organiser", methods=("POST",)),
+    route("/panels/{panel_id:id}/rehearse", rehearse, serves="organiser", methods=("POST",)),
 ]

@@ -169,9 +169,9 @@ def _file_name(title: str) -> str:
 
 
 routes = [
-    route("/panels/{panel_id:int}/report", report_page, serves="staff"),
-    route("/panels/{panel_id:int}/export.zip", export, serves="organiser"),
-    route("/panels/{panel_id:int}/definition.yaml", definition_yaml, serves="organiser"),
+    route("/panels/{panel_id:id}/report", report_page, serves="staff"),
+    route("/panels/{panel_id:id}/export.zip", export, serves="organiser"),
+    route("/panels/{panel_id:id}/definition.yaml", definition_yaml, serves="organiser"),
     route("/panels/import", import_form, serves="organiser"),
     route(
         "/panels/import",

@@ -29,7 +29,7 @@ async def choose_opinion_items(request: Request) -> Response:
 
 routes = [
     route(
-        "/panels/{panel_id:int}/steps/{step_id:int}/results",
+        "/panels/{panel_id:id}/steps/{step_id:id}/results",
         choose_opinion_items,
         serves="staff",
         methods=("POST",),

@@ -11,6 +11,8 @@ from typing import Any
 
 from starlette.routing import Route, WebSocketRoute
 
+import server.web.numbers  # noqa: F401  (registers `{name:id}` before any route is made)
+
 ROLES = ("public", "participant", "staff", "organiser", "display", "invite")
 """`display` and `invite` serve whoever holds the secret link (the projector's link, a
 personal invite code): the link itself is the key."""

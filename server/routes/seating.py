@@ -135,10 +135,10 @@ async def apply(request: Request) -> Response:
 
 
 routes = [
-    route("/panels/{panel_id:int}/seating", show, serves="staff"),
-    route("/panels/{panel_id:int}/seating/plans", propose, serves="organiser", methods=("POST",)),
+    route("/panels/{panel_id:id}/seating", show, serves="staff"),
+    route("/panels/{panel_id:id}/seating/plans", propose, serves="organiser", methods=("POST",)),
     route(
-        "/panels/{panel_id:int}/seating/plans/{plan_id:int}/apply",
+        "/panels/{panel_id:id}/seating/plans/{plan_id:id}/apply",
         apply,
         serves="organiser",
         methods=("POST",),

@@ -10,14 +10,15 @@ from server.ops import surveys
 from server.routes.organiser import organiser_form
 from server.routes.roles import route
 from server.web.access import services_of
+from server.web.numbers import whole_number
 from server.web.respond import done, t
 
 
 def _fields(form: FormData) -> dict[str, str]:
     fields = {name: str(form.get(name, "")) for name in surveys.ITEM_FIELDS}
     # Organisers count options from 1; the survey model counts from 0.
-    correct = fields.get("correct", "").strip()
-    fields["correct"] = str(int(correct) - 1) if correct.isdigit() and int(correct) > 0 else correct
+    correct = whole_number(fields.get("correct"), low=1, high=100)
+    fields["correct"] = "" if correct is None else str(correct - 1)
     return fields
 
 
@@ -88,31 +89,31 @@ async def delete_item(request: Request) -> Response:
 
 routes = [
     route(
-        "/panels/{panel_id:int}/steps/{step_id:int}/survey",
+        "/panels/{panel_id:id}/steps/{step_id:id}/survey",
         survey_settings,
         serves="organiser",
         methods=("POST",),
     ),
     route(
-        "/panels/{panel_id:int}/steps/{step_id:int}/items",
+        "/panels/{panel_id:id}/steps/{step_id:id}/items",
         add_item,
         serves="organiser",
         methods=("POST",),
     ),
     route(
-        "/panels/{panel_id:int}/steps/{step_id:int}/items/repeat",
+        "/panels/{panel_id:id}/steps/{step_id:id}/items/repeat",
         repeat_items,
         serves="organiser",
         methods=("POST",),
     ),
     route(
-        "/panels/{panel_id:int}/steps/{step_id:int}/items/{key}",
+        "/panels/{panel_id:id}/steps/{step_id:id}/items/{key}",
         edit_item,
         serves="organiser",
         methods=("POST",),
     ),
     route(
-        "/panels/{panel_id:int}/steps/{step_id:int}/items/{key}/delete",
+        "/panels/{panel_id:id}/steps/{step_id:id}/items/{key}/delete",
         delete_item,
         serves="organiser",
         methods=("POST",),

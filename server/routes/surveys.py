@@ -7,7 +7,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from facilitation.errors import Refused
+from facilitation.errors import N_, Refused
 from facilitation.recruitment.invites import format_invite_code
 from server.db import rows
 from server.db.models import Invite, Panel, Step
@@ -16,8 +16,9 @@ from server.ops import joining, surveys
 from server.routes.roles import route
 from server.web.access import Missing, require_participant, services_of
 from server.web.csrf import checked_form
+from server.web.limits import CODE_GUESSES, tapped
 from server.web.respond import is_htmx, language_of, page, refused, t
-from server.web.throttle import throttled
+from server.web.throttle import check, client_of, count
 
 
 def _values(form: FormData) -> dict[str, list[str]]:
@@ -46,6 +47,10 @@ async def phone_survey(request: Request) -> Response:
     step = await _step(request, panel_id)
     async with services_of(request).db.reading() as session:
         panel = await session.get(Panel, panel_id)
+        assert panel is not None
+        # Read as answered: the survey open now, or one the organiser opened at home.
+        if panel.current_step_id != step.id and not step.settings.get("at_home"):
+            raise Refused(N_("This survey is not open right now."))
         answers = await surveys.answers_of(session, step.id, rows.respondent_of(person))
     return page(
         request,
@@ -65,20 +70,23 @@ async def phone_answer(request: Request) -> Response:
     person = await require_participant(request, panel_id)
     step = await _step(request, panel_id)
     form = await checked_form(request)
-    count = await surveys.answer(
+    tapped(f"p:{person.id}")
+    saved = await surveys.answer(
         services_of(request).units, panel_id, step.id, _values(form), participant_id=person.id
     )
-    return _saved(request, count, language_of(request))
+    return _saved(request, saved, language_of(request))
 
 
 async def _invite(request: Request) -> tuple[str, Invite]:
     """The invite the personal link names: the code is the key, like the display link."""
-    throttled(request, "invite", limit=300, per_seconds=60)
+    client = client_of(request)
+    check(CODE_GUESSES, client)
     try:
         invite = await joining.invite_for_code(
             services_of(request).units, request.path_params["code"]
         )
     except Refused:
+        count(CODE_GUESSES, client)
         raise Missing from None
     return invite.code, invite
 
@@ -138,8 +146,9 @@ async def invite_answer(request: Request) -> Response:
     code, invite = await _invite(request)
     step = await _step(request, invite.panel_id)
     form = await checked_form(request)
+    tapped(f"i:{invite.id}")
     try:
-        count = await surveys.answer(
+        saved = await surveys.answer(
             services_of(request).units, step.panel_id, step.id, _values(form), invite_id=invite.id
         )
     except Refused as refusal:
@@ -152,18 +161,18 @@ async def invite_answer(request: Request) -> Response:
     if not is_htmx(request):
         request.session["flash"] = {"message": t(request, "Saved."), "ok": True}
         return RedirectResponse(f"/i/{code}", status_code=303)
-    return _saved(request, count, language_of(request))
+    return _saved(request, saved, language_of(request))
 
 
 routes = [
-    route("/p/{panel_id:int}/survey/{step_id:int}", phone_survey, serves="participant"),
+    route("/p/{panel_id:id}/survey/{step_id:id}", phone_survey, serves="participant"),
     route(
-        "/p/{panel_id:int}/survey/{step_id:int}",
+        "/p/{panel_id:id}/survey/{step_id:id}",
         phone_answer,
         serves="participant",
         methods=("POST",),
     ),
     route("/i/{code}", invite_home, serves="invite"),
-    route("/i/{code}/survey/{step_id:int}", invite_survey, serves="invite"),
-    route("/i/{code}/survey/{step_id:int}", invite_answer, serves="invite", methods=("POST",)),
+    route("/i/{code}/survey/{step_id:id}", invite_survey, serves="invite"),
+    route("/i/{code}/survey/{step_id:id}", invite_answer, serves="invite", methods=("POST",)),
 ]

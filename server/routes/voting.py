@@ -7,7 +7,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from facilitation.ballots import Raw
-from facilitation.errors import N_, Refused
 from server.i18n import negotiate
 from server.ops import voting
 from server.ops.events import Actor
@@ -17,6 +16,7 @@ from server.screens.participant_vote import mine_context
 from server.screens.registry import OOB
 from server.web.access import Forbidden, require_staff, seat_of, services_of
 from server.web.csrf import checked_form
+from server.web.numbers import whole_number
 from server.web.respond import done, is_htmx, t
 
 NOT_BALLOT = {"csrf_token", "idempotency_key", "source", "table", "number"}
@@ -72,10 +72,6 @@ async def enter(request: Request) -> Response:
     panel_id = int(request.path_params["panel_id"])
     access = await require_staff(request, panel_id)
     form = await checked_form(request)
-    table = str(form.get("table", ""))
-    number = str(form.get("number", "")).strip()
-    if number and not number.isdigit():
-        raise Refused(N_("The participant number must be a whole number."))
     services = services_of(request)
     await voting.cast_for(
         services.units,
@@ -84,8 +80,8 @@ async def enter(request: Request) -> Response:
         Actor.account(access.account.id),
         raw_ballot(form),
         source=str(form.get("source", "")),
-        table_id=int(table) if table.isdigit() else None,
-        number=int(number) if number else None,
+        table_id=whole_number(form.get("table")),
+        number=whole_number(form.get("number")),
     )
     return done(
         request, t(request, "The ballot is entered and counted."), f"/panels/{panel_id}/run"
@@ -119,8 +115,8 @@ async def close(request: Request) -> Response:
 
 
 routes = [
-    route("/p/{panel_id:int}/ballot", cast, serves="participant", methods=("POST",)),
-    route("/panels/{panel_id:int}/vote/ballot", enter, serves="staff", methods=("POST",)),
-    route("/panels/{panel_id:int}/vote/reveal", reveal, serves="staff", methods=("POST",)),
-    route("/panels/{panel_id:int}/vote/close", close, serves="staff", methods=("POST",)),
+    route("/p/{panel_id:id}/ballot", cast, serves="participant", methods=("POST",)),
+    route("/panels/{panel_id:id}/vote/ballot", enter, serves="staff", methods=("POST",)),
+    route("/panels/{panel_id:id}/vote/reveal", reveal, serves="staff", methods=("POST",)),
+    route("/panels/{panel_id:id}/vote/close", close, serves="staff", methods=("POST",)),
 ]

@@ -1,21 +1,24 @@
 """Who is asking, and whether they may: staff, participants and the display link.
 
-Staff sessions expire after `staff_session_hours`; a facilitator sees only the
-panels they belong to, an organiser sees all. Participants are bound to a panel by
-a signed cookie that holds their participant id per panel; nothing else about them
-is stored.
+Staff sessions live on the server (`ops.staff_sessions`): the cookie names one, and
+logout, a new password, "log out everywhere", an idle spell or `staff_session_hours`
+end it. A facilitator sees only the panels they belong to, an organiser sees all.
+Participants are bound to a panel by a signed cookie that holds their participant id
+per panel; nothing else about them is stored.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from starlette.requests import HTTPConnection
 
 from server.db.models import Account, Panel, PanelMember, Participant
+from server.ops import staff_sessions
 from server.services import Services
+from server.web.limits import DISPLAY_GUESSES
+from server.web.throttle import check, client_of, count
 
 
 class LoginRequired(Exception):
@@ -35,20 +38,18 @@ def services_of(connection: HTTPConnection) -> Services:
     return services
 
 
+STAFF_SESSION = "staff"
+"""The session cookie's field that holds the staff session's token."""
+
+
 async def current_account(connection: HTTPConnection) -> Account | None:
-    account_id = connection.session.get("account")
-    if account_id is None:
+    token = connection.session.get(STAFF_SESSION)
+    if not isinstance(token, str):
         return None
     services = services_of(connection)
-    login_at = float(connection.session.get("login_at", 0))
-    if time.time() - login_at > services.settings.staff_session_hours * 3600:
-        connection.session.pop("account", None)
-        return None
-    async with services.db.reading() as session:
-        account = await session.get(Account, int(account_id))
-    if account is None or not account.active:
-        connection.session.pop("account", None)
-        return None
+    account = await staff_sessions.account_for(services.units, services.settings, token)
+    if account is None:
+        connection.session.pop(STAFF_SESSION, None)
     return account
 
 
@@ -128,10 +129,14 @@ async def require_participant(connection: HTTPConnection, panel_id: int) -> Part
 
 
 async def display_panel(connection: HTTPConnection, token: str) -> Panel:
-    if not token or len(token) > 64:
-        raise Missing
-    async with services_of(connection).db.reading() as session:
-        panel = await session.scalar(select(Panel).where(Panel.display_token == token))
+    """The panel whose display link this is; wrong links count against the client."""
+    client = client_of(connection)
+    check(DISPLAY_GUESSES, client)
+    panel = None
+    if token and len(token) <= 64:
+        async with services_of(connection).db.reading() as session:
+            panel = await session.scalar(select(Panel).where(Panel.display_token == token))
     if panel is None:
+        count(DISPLAY_GUESSES, client)
         raise Missing
     return panel

@@ -11,6 +11,7 @@ from starlette.websockets import WebSocket
 
 from server.live.socket import CLOSE_GONE, LiveSocket
 from server.web.access import services_of
+from server.web.numbers import id_or_none
 
 
 def same_origin(websocket: WebSocket) -> bool:
@@ -22,10 +23,7 @@ def same_origin(websocket: WebSocket) -> bool:
 
 
 def requested_seq(websocket: WebSocket) -> int | None:
-    try:
-        return int(websocket.query_params["seq"])
-    except (KeyError, ValueError):
-        return None
+    return id_or_none(websocket.query_params.get("seq"))
 
 
 async def refuse(websocket: WebSocket) -> None:
@@ -42,7 +40,8 @@ async def serve(
 ) -> None:
     hub = services_of(websocket).hub
     await websocket.accept()
-    socket = LiveSocket(websocket, panel_id, audiences, language, participant_id, refresh)
+    base_url = services_of(websocket).base_url(websocket)
+    socket = LiveSocket(websocket, panel_id, audiences, language, participant_id, base_url, refresh)
     channel = hub.attach(socket, requested_seq(websocket))
     tasks = [
         asyncio.create_task(socket.pump()),

@@ -18,6 +18,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from server.app import create_app
+from server.cli import uvicorn_options
 from server.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +55,7 @@ async def uvicorn_in_process(app: Starlette) -> AsyncIterator[str]:
         port=0,
         lifespan="off",
         log_level="warning",
-        ws_per_message_deflate=False,
+        **uvicorn_options(app.state.services.settings),  # as `borgerpanel serve` runs it
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

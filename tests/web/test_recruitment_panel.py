@@ -159,7 +159,7 @@ async def test_the_mail_merge_and_the_letters_carry_code_link_and_contacts(day: 
     for row in rows:
         invite = invites[by_id[row["id"]].id]
         assert normalise_invite_code(row["invite_code"]) == invite.code
-        assert row["link"] == f"{day.services.base_url()}/i/{invite.code}"
+        assert row["link"] == f"{day.base_url}/i/{invite.code}"
         assert row["email"].endswith("@example.org") and row["address"]
     assert len(rows) == 5
 
