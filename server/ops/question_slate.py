@@ -9,7 +9,6 @@ keeps what the rule chose next to the facilitator's choice and reason.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -109,17 +108,3 @@ async def override(
             audiences=(aud.FACILITATORS,),
         )
     return row
-
-
-def describe(row: QuestionSlate) -> dict[str, Any]:
-    """The slate as the report and the export give it."""
-    return {
-        "rule": row.rule,
-        "k": row.size,
-        "chosen": list(row.chosen),
-        "rule_chose": list(row.rule_chose),
-        "serves": dict(row.serves),
-        "ejr": dict(row.ejr),
-        "voters": row.voters,
-        "override_reason": row.override_reason,
-    }
