@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from server.db.models import Ballot
-from tests.support.day import Day, text_of
+from tests.support.day import Day, PanelInfo, text_of
 from tests.support.externals import postgres_database
+from tests.support.people import Person
 from tests.support.servers import running_app, settings_for
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.voting import open_vote
@@ -64,14 +65,19 @@ async def ballots_in(day: Day, step: int) -> int:
     return int(count or 0)
 
 
-async def test_a_ballot_sent_while_the_database_is_gone_is_answered_503_and_counted_once_after(
-    day_behind_proxy: tuple[Day, TcpProxy],
-) -> None:
-    day, proxy = day_behind_proxy
+async def a_phone_at_an_open_vote(day: Day) -> tuple[Person, PanelInfo, int, list[str]]:
     panel = await day.panel()
     step, options = await open_vote(day, panel, "single", "Bus lanes", "Bike paths")
     phone = await day.phone(panel)
     await phone.get(f"/p/{panel.id}")
+    return phone, panel, step, options
+
+
+async def test_a_ballot_sent_while_the_database_is_gone_is_answered_503_and_counted_once_after(
+    day_behind_proxy: tuple[Day, TcpProxy],
+) -> None:
+    day, proxy = day_behind_proxy
+    phone, panel, step, options = await a_phone_at_an_open_vote(day)
 
     proxy.set("refuse")
     response = await phone.post(f"/p/{panel.id}/ballot", ballot(options, "outage-ballot-1"))
@@ -95,10 +101,7 @@ async def test_a_stalled_database_connection_answers_503_within_seconds_not_minu
     day_behind_proxy: tuple[Day, TcpProxy],
 ) -> None:
     day, proxy = day_behind_proxy
-    panel = await day.panel()
-    step, options = await open_vote(day, panel, "single", "Bus lanes", "Bike paths")
-    phone = await day.phone(panel)
-    await phone.get(f"/p/{panel.id}")
+    phone, panel, step, options = await a_phone_at_an_open_vote(day)
 
     proxy.set("stall")
     started = time.monotonic()

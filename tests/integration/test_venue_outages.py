@@ -199,7 +199,8 @@ async def test_a_process_cut_off_from_the_database_shows_the_new_step_once_it_is
             day.proxy.set("refuse")
             answer = await tablet.post(f"/panels/{panel.id}/agenda/start")
             assert answer.status_code == 200  # B reaches the database; A cannot render
-            await asyncio.sleep(1.5)  # A has the change and cannot read it meanwhile
+            # A deliberate outage of 1.5 s: A hears of the change and cannot read it.
+            await asyncio.sleep(1.5)
             day.proxy.set("up")
             title = "Survey before the discussion"
 

@@ -102,7 +102,8 @@ async def test_invites_and_draw_result_have_no_formulas(day: Day) -> None:
 async def test_the_export_has_no_formulas_and_imports_back_the_same_text(day: Day) -> None:
     panel = await day.panel(tables=1)
     proposal_ids = [
-        await proposals.add(day.services, panel.id, SYSTEM, title, "") for title in HOSTILE[:4]
+        await proposals.add(day.services.units, panel.id, SYSTEM, title, "")
+        for title in HOSTILE[:4]
     ]
     phone = await day.phone(panel)
     await open_step(
@@ -118,8 +119,8 @@ async def test_the_export_has_no_formulas_and_imports_back_the_same_text(day: Da
         response = await phone.post(f"/p/{panel.id}/arguments", form)
         assert response.status_code == 200, text_of(response.text)
     for row in await stored_arguments(day, panel):
-        await arguments.moderate(day.services, panel.id, SYSTEM, row.id, "approve")
-    await agenda.transition(day.services, panel.id, SYSTEM, "close")
+        await arguments.moderate(day.services.units, panel.id, SYSTEM, row.id, "approve")
+    await agenda.transition(day.services.units, panel.id, SYSTEM, "close")
     organiser = await day.staff("organiser")
 
     export = await organiser.get(f"/panels/{panel.id}/export.zip")

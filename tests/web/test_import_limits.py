@@ -109,7 +109,7 @@ async def test_a_deeply_nested_definition_is_refused_at_once(day: Day) -> None:
 
 async def export_of(day: Day) -> tuple[Person, bytes]:
     facts = await council_panel(day, participants=10, walk_ins=1, controls=2)
-    await agenda.transition(day.services, facts.info.id, SYSTEM, "close")
+    await agenda.transition(day.services.units, facts.info.id, SYSTEM, "close")
     organiser = await day.staff("organiser")
     response = await organiser.get(f"/panels/{facts.info.id}/export.zip")
     assert response.status_code == 200
