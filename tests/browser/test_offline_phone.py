@@ -34,20 +34,23 @@ async def join(page: Page, panel: PanelInfo) -> None:
     await connected(page)
 
 
-async def works_offline(page: Page) -> None:
-    """Wait until the service worker keeps this page for a reload without a network."""
+async def works_offline(page: Page, showing: str = "") -> None:
+    """Wait until the service worker keeps this page (with `showing` in it, when given)
+    for a reload without a network."""
     for _ in range(100):
         kept = await page.evaluate(
-            """async () => {
+            """async (showing) => {
                 if (!navigator.serviceWorker.controller) return false;
                 const pages = await caches.open('borgerpanel-pages');
-                return !!(await pages.match(location.pathname));
-            }"""
+                const copy = await pages.match(location.pathname);
+                return !!copy && (await copy.text()).includes(showing);
+            }""",
+            showing,
         )
         if kept:
             return
         await asyncio.sleep(0.1)
-    raise AssertionError("the phone page was never kept for offline use")
+    raise AssertionError(f"the phone page was never kept for offline use with {showing!r}")
 
 
 class Network:
@@ -151,6 +154,9 @@ async def test_writes_made_offline_survive_a_reload_and_are_sent_once_when_back_
         # The vote opens; the network goes again while this phone votes.
         step_id, _ = await open_vote(live_day, panel, "single", "More bike lanes", "Free ferry")
         await phone.wait_for_selector("#ballot-form")
+        # The phone keeps a copy of its page a moment after live updates settle; the
+        # network drops once the vote is in it.
+        await works_offline(phone, 'id="ballot-form"')
         await network.drop()
         await banner.wait_for(state="visible")
         ballot = phone.locator("#ballot-form")
