@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.support.accessibility import axe_violations, horizontal_overflow
@@ -37,7 +39,7 @@ async def test_the_participant_pages_fit_320_px_and_pass_axe(live_day: Day) -> N
             await _check(phone, f"phone in {language}")
 
 
-async def test_the_staff_and_display_screens_pass_axe(live_day: Day) -> None:
+async def test_the_staff_and_display_screens_pass_axe(live_day: Day, artifacts: Path) -> None:
     panel = await live_day.panel()
     organiser = await live_day.account("organiser")
     async with chromium() as browser:
@@ -51,6 +53,9 @@ async def test_the_staff_and_display_screens_pass_axe(live_day: Day) -> None:
         await _check(laptop, "panel list", width_limit=False)
         await laptop.goto("/panels/new")
         await _check(laptop, "new panel", width_limit=False)
+        await laptop.goto("/account")
+        await _check(laptop, "account", width_limit=False)
+        await laptop.screenshot(path=artifacts / "account-tablet.png", full_page=True)
         await laptop.goto(f"/panels/{panel.id}")
         await _check(laptop, "setup", width_limit=False)
         await laptop.goto(f"/panels/{panel.id}/run")
@@ -64,6 +69,9 @@ async def test_the_staff_and_display_screens_pass_axe(live_day: Day) -> None:
         await small.context.add_cookies(await laptop.context.cookies())
         await small.goto(f"/panels/{panel.id}/run")
         assert await horizontal_overflow(small) == 0, "the run screen is wider than 320 px"
+        await small.goto("/account")
+        assert await horizontal_overflow(small) == 0, "the account page is wider than 320 px"
+        await small.screenshot(path=artifacts / "account-320.png", full_page=True)
 
 
 async def _check(page: object, name: str, width_limit: bool = True) -> None:
