@@ -26,6 +26,7 @@ from server.live.socket import MAX_MESSAGE_BYTES
 from server.render import Renderer
 from server.services import Services
 from server.settings import Settings, SettingsError
+from server.web.stalls import PING_INTERVAL, PING_TIMEOUT, StallLimitedWebSocket
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -130,6 +131,10 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws_per_message_deflate": False,
         # A screen only ever sends a short resync request: larger frames are not parsed.
         "ws_max_size": MAX_MESSAGE_BYTES,
+        # A screen that stops reading is let go within a bound (see server/web/stalls.py).
+        "ws": StallLimitedWebSocket,
+        "ws_ping_interval": PING_INTERVAL,
+        "ws_ping_timeout": PING_TIMEOUT,
         "proxy_headers": bool(settings.trusted_proxies),
         "forwarded_allow_ips": list(settings.trusted_proxies),
     }

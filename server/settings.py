@@ -24,6 +24,11 @@ MIN_SECRET_BITS = 80
 """Estimated from the characters the key uses (a random 32-hex-digit key scores ~100,
 32 × "a" scores 0): a floor that catches keys typed by hand, not a proof of strength."""
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
+STAFF_SESSION_HOURS = range(1, 7 * 24 + 1)
+"""A staff session lasts from an hour to a week, however busy its person is."""
+STAFF_IDLE_MINUTES = range(5, 24 * 60 + 1)
+"""At least 5: a session's last request is written down once a minute, so a shorter
+idle limit could log out someone who is at work."""
 
 
 class SettingsError(Exception):
@@ -94,7 +99,35 @@ class Settings:
                 env.get("BORGERPANEL_ALLOWED_HOSTS", ""), public_url, environment
             ),
             trusted_proxies=_listed(env.get("BORGERPANEL_TRUSTED_PROXIES", "")),
+            staff_session_hours=_whole_number(
+                env.get("BORGERPANEL_STAFF_SESSION_HOURS", ""),
+                "BORGERPANEL_STAFF_SESSION_HOURS",
+                "hours",
+                STAFF_SESSION_HOURS,
+                cls.staff_session_hours,
+            ),
+            staff_idle_minutes=_whole_number(
+                env.get("BORGERPANEL_STAFF_IDLE_MINUTES", ""),
+                "BORGERPANEL_STAFF_IDLE_MINUTES",
+                "minutes",
+                STAFF_IDLE_MINUTES,
+                cls.staff_idle_minutes,
+            ),
         )
+
+
+def _whole_number(given: str, name: str, unit: str, allowed: range, default: int) -> int:
+    """The number set, if any; anything but a whole number in its range stops the start,
+    so a typo never leaves staff sessions open longer than the organiser meant."""
+    given = given.strip()
+    if not given:
+        return default
+    if not (given.isascii() and given.isdigit()) or int(given) not in allowed:
+        raise SettingsError(
+            f"{name} must be a whole number of {unit} from {allowed.start} to "
+            f"{allowed.stop - 1}, not {given!r}."
+        )
+    return int(given)
 
 
 def _listed(value: str) -> tuple[str, ...]:

@@ -110,3 +110,45 @@ def test_the_cli_refuses_to_start_in_production_without_a_secret(
     monkeypatch.delenv("BORGERPANEL_SECRET_KEY", raising=False)
     assert main(["db", "upgrade"]) == 2
     assert "BORGERPANEL_SECRET_KEY is not set" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("BORGERPANEL_STAFF_IDLE_MINUTES", "abc", "whole number of minutes from 5 to 1440"),
+        ("BORGERPANEL_STAFF_IDLE_MINUTES", "4", "whole number of minutes from 5 to 1440"),
+        ("BORGERPANEL_STAFF_IDLE_MINUTES", "30.5", "whole number of minutes from 5 to 1440"),
+        ("BORGERPANEL_STAFF_IDLE_MINUTES", "-10", "whole number of minutes from 5 to 1440"),
+        ("BORGERPANEL_STAFF_SESSION_HOURS", "0", "whole number of hours from 1 to 168"),
+        ("BORGERPANEL_STAFF_SESSION_HOURS", "12h", "whole number of hours from 1 to 168"),
+    ],
+)
+def test_staff_session_limits_that_are_not_whole_numbers_in_range_are_refused(
+    tmp_path: Path, name: str, value: str, says: str
+) -> None:
+    with pytest.raises(SettingsError, match=f"{name} must be a {says}, not '{value}'"):
+        Settings.from_env({"BORGERPANEL_DATA_DIR": str(tmp_path), name: value})
+
+
+def test_staff_session_limits_are_read_from_the_environment(tmp_path: Path) -> None:
+    defaults = Settings.from_env({"BORGERPANEL_DATA_DIR": str(tmp_path)})
+    assert (defaults.staff_session_hours, defaults.staff_idle_minutes) == (12, 120)
+    settings = Settings.from_env(
+        {
+            "BORGERPANEL_DATA_DIR": str(tmp_path),
+            "BORGERPANEL_STAFF_SESSION_HOURS": " 8 ",
+            "BORGERPANEL_STAFF_IDLE_MINUTES": "30",
+        }
+    )
+    assert (settings.staff_session_hours, settings.staff_idle_minutes) == (8, 30)
+
+
+def test_the_cli_refuses_to_start_with_a_bad_idle_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from server.cli import main
+
+    monkeypatch.setenv("BORGERPANEL_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("BORGERPANEL_STAFF_IDLE_MINUTES", "two hours")
+    assert main(["db", "upgrade"]) == 2
+    assert "BORGERPANEL_STAFF_IDLE_MINUTES must be a whole number" in capsys.readouterr().err

@@ -27,7 +27,6 @@ from server.live.outbox import Outbox, OutboxOverflow
 
 log = logging.getLogger(__name__)
 
-SEND_TIMEOUT = 10.0
 CLOSE_TOO_SLOW = 1013  # "try again later": the client reconnects and resyncs
 CLOSE_GONE = 1008  # policy: no longer allowed here; the client does not retry
 CLOSE_MISBEHAVING = 1008  # policy: sent more than any screen does; the client does not retry
@@ -111,9 +110,12 @@ class LiveSocket:
         try:
             while True:
                 message = await self.outbox.get()
-                await asyncio.wait_for(self.websocket.send_text(message), SEND_TIMEOUT)
+                # No timeout here: a send waits only once the kernel's buffer is full, and
+                # then so would our close. The kernel lets a stalled screen go
+                # (server/web/stalls.py); the send then fails and this socket ends.
+                await self.websocket.send_text(message)
                 metrics.message_sent()
-        except (OutboxOverflow, TimeoutError):
+        except OutboxOverflow:
             await self._drop()
         except (WebSocketDisconnect, RuntimeError, OSError):
             pass

@@ -42,8 +42,13 @@ async def axe_violations(page: Page) -> list[dict[str, Any]]:
 
 
 async def horizontal_overflow(page: Page) -> int:
-    """How many CSS pixels the page is wider than the screen (0 when it fits)."""
-    width: int = await page.evaluate(
-        "() => document.documentElement.scrollWidth - window.innerWidth"
-    )
-    return max(0, width)
+    """How many CSS pixels the page is wider than the screen (0 when it fits).
+
+    Measured against the screen's own width, not `window.innerWidth`: on a phone,
+    Chromium widens the layout viewport to take in whatever sticks out (and zooms the
+    page out to fit), so `innerWidth` grows with the page and the difference stays 0.
+    """
+    viewport = page.viewport_size
+    assert viewport is not None, "the page has no fixed screen size to fit"
+    width: int = await page.evaluate("() => document.documentElement.scrollWidth")
+    return max(0, width - viewport["width"])

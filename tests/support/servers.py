@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -47,15 +48,14 @@ async def running_app(settings: Settings) -> AsyncIterator[Starlette]:
 
 
 @asynccontextmanager
-async def uvicorn_in_process(app: Starlette) -> AsyncIterator[str]:
-    """Serve `app` (already started) on a free port of this event loop; yield its URL."""
+async def uvicorn_in_process(app: Starlette, **changed: Any) -> AsyncIterator[str]:
+    """Serve `app` (already started) on a free port of this event loop; yield its URL.
+
+    It runs as `borgerpanel serve` runs it, but for the uvicorn options in `changed`.
+    """
+    options = {**uvicorn_options(app.state.services.settings), **changed}
     config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        lifespan="off",
-        log_level="warning",
-        **uvicorn_options(app.state.services.settings),  # as `borgerpanel serve` runs it
+        app, host="127.0.0.1", port=0, lifespan="off", log_level="warning", **options
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
 from server.db.models import AuditEvent
@@ -12,6 +15,7 @@ from server.db.types import utcnow
 from server.ops import accounts, panels
 from tests.support.day import Day
 from tests.support.people import Person
+from tests.support.servers import running_app, settings_for
 
 
 def copy_of(person: Person, day: Day) -> Person:
@@ -101,3 +105,55 @@ async def test_an_organiser_ends_another_accounts_sessions(day: Day) -> None:
     assert event is not None
     assert (event.actor_kind, event.actor_id) == ("account", organiser.account.id)  # type: ignore[attr-defined]
     assert event.data == {"account": account_id, "why": "organiser"}
+
+
+@pytest.fixture
+async def strict_day(tmp_path: Path) -> AsyncIterator[Day]:
+    """A server whose organiser set short staff sessions."""
+    settings = settings_for(
+        tmp_path / "data",
+        BORGERPANEL_STAFF_IDLE_MINUTES="5",
+        BORGERPANEL_STAFF_SESSION_HOURS="1",
+    )
+    async with running_app(settings) as app:
+        day = Day(app.state.services, "http://testserver", app)
+        try:
+            yield day
+        finally:
+            await day.close()
+
+
+async def idle_for(day: Day, minutes: float) -> None:
+    """Every staff session's last request was `minutes` ago."""
+    async with day.services.db.writing() as session:
+        await session.execute(
+            update(StaffSession).values(last_seen_at=utcnow() - timedelta(minutes=minutes))
+        )
+
+
+async def test_the_idle_limit_set_in_the_environment_ends_a_session(strict_day: Day) -> None:
+    panel = await strict_day.panel()
+    tablet = await strict_day.staff("facilitator", panel)
+    await idle_for(strict_day, 4)
+    assert await can_run(tablet, panel.id)  # within 5 minutes: still at work
+    await idle_for(strict_day, 6)  # the default of 120 minutes would still let it in
+    response = await tablet.get(f"/panels/{panel.id}/run")
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login")
+
+
+async def test_the_absolute_limit_set_in_the_environment_ends_a_busy_session(
+    strict_day: Day,
+) -> None:
+    panel = await strict_day.panel()
+    tablet = await strict_day.staff("facilitator", panel)
+    async with strict_day.services.db.writing() as session:
+        await session.execute(
+            update(StaffSession).values(created_at=utcnow() - timedelta(minutes=59))
+        )
+    assert await can_run(tablet, panel.id)
+    async with strict_day.services.db.writing() as session:
+        await session.execute(
+            update(StaffSession).values(created_at=utcnow() - timedelta(minutes=61))
+        )
+    assert not await can_run(tablet, panel.id)  # busy to the last minute, but past an hour
