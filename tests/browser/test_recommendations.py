@@ -14,14 +14,13 @@ import pytest
 from playwright.async_api import Page
 from sqlalchemy import select
 
-from server.db.models import Participant
 from server.db.models_recommendations import AmendmentRow
 from server.ops import panels, recommendations
 from server.ops.events import SYSTEM
 from tests.support.accessibility import axe_violations, horizontal_overflow
 from tests.support.browser import NARROW_PHONE, PROJECTOR, TABLET, chromium, connected, screen
 from tests.support.day import PASSWORD, Day
-from tests.support.recommendations import open_recommendations, seats
+from tests.support.recommendations import joined, open_recommendations, seats
 
 pytestmark = pytest.mark.browser
 
@@ -198,14 +197,7 @@ async def test_an_amendment_typed_while_the_text_changes_keeps_the_text_its_auth
             await connected(phone)
             phones.append(phone)
         first, second = writer[0], other[0]
-        async with live_day.services.db.reading() as session:
-            people = list(
-                await session.scalars(
-                    select(Participant.id)
-                    .where(Participant.panel_id == panel.id)
-                    .order_by(Participant.number)
-                )
-            )
+        people = [p.id for p in await joined(live_day, panel)]
         await recommendations.draft(
             live_day.services.units,
             panel.id,

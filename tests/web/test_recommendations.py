@@ -228,3 +228,56 @@ async def test_the_council_answers_only_adopted_recommendations_and_the_page_is_
     assert [a["status"] for a in data[0]["answers"]] == ["partly", "accepted"]
     closed_phone = text_of((await phones[0].get(f"/p/{panel.id}")).text)
     assert "What the council did with the recommendations" in closed_phone
+
+
+async def test_bad_amendments_statements_and_answers_are_refused_clearly_and_change_nothing(
+    day: Day,
+) -> None:
+    panel, phones, lead = await two_tables(day)
+    for title in ("Buses", "Tolls"):
+        await phones[0].post(f"/p/{panel.id}/recommendations", {"title": title, "text": title})
+    buses, tolls = await stored(day)
+    await lead.post(f"/panels/{panel.id}/recommendations/phase")
+    amend = f"/p/{panel.id}/recommendations/{buses.id}/amend"
+    for fields, message in (
+        ({"text": "  ", "base_version": "1"}, "Write the recommendation before saving it."),
+        ({"text": "x" * 1501, "base_version": "1"}, "this one is 1 too long"),
+        ({"text": "Trams."}, "the form did not say which text it amends"),
+    ):
+        refused = await phones[1].post(amend, fields)
+        assert refused.status_code == 409 and message in text_of(refused.text), fields
+    assert await count(day, AmendmentRow) == 0
+
+    await lead.post(f"/panels/{panel.id}/recommendations/phase")
+    for phone in phones:
+        await phone.post(f"/p/{panel.id}/recommendations/{buses.id}/support", {"level": "full"})
+        await phone.post(f"/p/{panel.id}/recommendations/{tolls.id}/support", {"level": "cannot"})
+    await phones[2].post(f"/p/{panel.id}/recommendations/{buses.id}/support", {"level": "cannot"})
+    statement = f"/p/{panel.id}/recommendations/{buses.id}/minority"
+    for text, message in (
+        (" ", "Write the statement before saving it."),
+        ("x" * 1001, "this one is 1 too long"),
+    ):
+        refused = await phones[2].post(statement, {"text": text})
+        assert refused.status_code == 409 and message in text_of(refused.text), text
+    assert await count(day, MinorityStatement) == 0
+
+    await lead.post(f"/panels/{panel.id}/recommendations/phase")
+    [adopted, rejected] = await stored(day)
+    assert (adopted.outcome, rejected.outcome) == ("adopted", "not_adopted")
+    late = await phones[1].post(
+        f"/p/{panel.id}/recommendations/{tolls.id}/minority", {"text": "Tolls are unfair."}
+    )
+    assert late.status_code == 409 and "did not adopt" in text_of(late.text)
+    assert await count(day, MinorityStatement) == 0
+    closed = (await phones[1].get(f"/p/{panel.id}")).text
+    assert f'data-minority="{tolls.id}"' not in closed and f'data-minority="{buses.id}"' in closed
+
+    organiser = await day.staff("organiser")
+    answer = {"status": "accepted", "decided_on": "2026-06-01", "link": ""}
+    for reason, message in (("", "Give the council's reason."), ("x" * 4001, "1 too long")):
+        refused = await organiser.post(
+            f"/panels/{panel.id}/council/{buses.id}", {**answer, "reason": reason}
+        )
+        assert refused.status_code == 409 and message in text_of(refused.text), reason
+    assert await count(day, CouncilAnswerRow) == 0
