@@ -69,6 +69,7 @@
       form.reset();
       writing.delete(form);
       takeNewest(form);
+      forgetDraft(form);
     }
   });
 
@@ -356,10 +357,17 @@
 
   function draftKey(form) { return "borgerpanel:draft:" + location.pathname + ":" + form.id; }
 
+  // A hidden field marked data-version is kept too: the version of the text the person
+  // was writing against (see "a form being written" below).
+  function drafted(field) {
+    return field.name && field.type !== "submit" &&
+      (field.type !== "hidden" || field.hasAttribute("data-version"));
+  }
+
   function keepDraft(form) {
     var values = {};
     form.querySelectorAll("input, select, textarea").forEach(function (field) {
-      if (!field.name || field.type === "hidden" || field.type === "submit") return;
+      if (!drafted(field)) return;
       if ((field.type === "radio" || field.type === "checkbox") && !field.checked) return;
       if (field.tagName === "SELECT" && !touched.has(field)) return;
       (values[field.name] = values[field.name] || []).push(field.value);
@@ -383,7 +391,16 @@
       if (!values) return;
       form.querySelectorAll("input, select, textarea").forEach(function (field) {
         var wanted = values[field.name];
-        if (!wanted || field.type === "hidden" || field.type === "submit") return;
+        if (!wanted || !drafted(field)) return;
+        if (field.hasAttribute("data-version")) {
+          // The page has the newest version; the draft was written against this one.
+          if (field.value !== wanted[0]) newest.set(field, field.value);
+          field.value = wanted[0];
+          return;
+        }
+        if (field.tagName === "TEXTAREA" && form.hasAttribute("data-hold") && wanted[0] !== field.defaultValue) {
+          writing.add(form);
+        }
         if (field.type === "radio" || field.type === "checkbox") {
           field.checked = wanted.indexOf(field.value) !== -1;
         } else {
@@ -475,6 +492,7 @@
     var button = event.target.closest && event.target.closest("[data-take-newest]");
     if (!button || !button.form) return;
     takeNewest(button.form);
+    if (button.form.hasAttribute("data-draft") && button.form.id) keepDraft(button.form);
     var answer = button.form.querySelector(".form-answer");
     if (answer) answer.replaceChildren();
     var box = button.form.querySelector("textarea");
@@ -764,6 +782,7 @@
     tick();
     applyMarks();
     restoreDrafts();
+    showChanged();
     show();
     retrySoon();
     followState();

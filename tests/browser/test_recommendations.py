@@ -252,6 +252,12 @@ async def test_an_amendment_typed_while_the_text_changes_keeps_the_text_its_auth
         assert await first.get_by_label(box).input_value() == typed
         await notice.wait_for(state="visible", timeout=10_000)
 
+        # A reload (a phone that slept) keeps what was typed and the version it was for.
+        await first.reload()
+        await connected(first)
+        await notice.wait_for(state="visible", timeout=10_000)
+        assert await first.get_by_label(box).input_value() == typed
+
         # The author reads the new text and sends the amendment against it.
         await first.get_by_role("button", name="Write it against the new text").click()
         await notice.wait_for(state="hidden", timeout=10_000)
@@ -260,6 +266,11 @@ async def test_an_amendment_typed_while_the_text_changes_keeps_the_text_its_auth
         await first.wait_for_selector(".amend >> text=Your amendment is with the plenary")
         amendments = await _amendment_ids(live_day)
         assert amendments[-1][1:] == (2, typed)
+        # Sent, the form starts again from the text as it stands, after a reload too.
+        assert await first.get_by_label(box).input_value() == "Make the buses free in the centre."
+        await first.reload()
+        await connected(first)
+        assert await first.get_by_label(box).input_value() == "Make the buses free in the centre."
         await projector.wait_for_selector(".display-recommendations ins >> text=night")
         await clean(projector)
         await projector.screenshot(path=artifacts / "amendment-projector.png")
