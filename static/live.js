@@ -4,6 +4,7 @@
  * - keeps every write a participant makes in one queue (the page and localStorage) until
  *   the server has answered it, so a dropped network or a reload loses nothing;
  * - keeps what someone is typing as a draft that survives a reload;
+ * - keeps an amendment being written on the version of the text its author read;
  * - keeps track of the panel `seq`, so a reconnect asks only for what it missed, and
  *   asks for a snapshot when a message in its chain is missing;
  * - shows "Reconnecting…" while the socket or the network is down, and only then;
