@@ -8,6 +8,7 @@ from server.db.models_recommendations import (
     AmendmentRow,
     CouncilAnswerRow,
     MinorityStatement,
+    RecommendationRow,
     RecommendationVersion,
     SupportLevel,
 )
@@ -28,6 +29,15 @@ async def two_tables(day: Day) -> tuple[PanelInfo, list[Person], Person]:
     lead = await day.staff("facilitator", panel)
     await open_recommendations(day, panel)
     return panel, phones, lead
+
+
+async def drafted(
+    day: Day, panel: PanelInfo, phone: Person, *titles: str
+) -> list[RecommendationRow]:
+    """One table's drafts, each reading as its title."""
+    for title in titles:
+        await phone.post(f"/p/{panel.id}/recommendations", {"title": title, "text": title})
+    return await stored(day)
 
 
 async def test_a_recommendation_goes_from_drafts_through_merge_and_amendment_to_adoption(
@@ -173,9 +183,7 @@ async def test_the_council_answers_only_adopted_recommendations_and_the_page_is_
     day: Day,
 ) -> None:
     panel, phones, lead = await two_tables(day)
-    for title in ("Buses", "Tolls"):
-        await phones[0].post(f"/p/{panel.id}/recommendations", {"title": title, "text": title})
-    buses, tolls = await stored(day)
+    buses, tolls = await drafted(day, panel, phones[0], "Buses", "Tolls")
     for _ in range(2):
         await lead.post(f"/panels/{panel.id}/recommendations/phase")
     for phone in phones:
@@ -234,9 +242,7 @@ async def test_bad_amendments_statements_and_answers_are_refused_clearly_and_cha
     day: Day,
 ) -> None:
     panel, phones, lead = await two_tables(day)
-    for title in ("Buses", "Tolls"):
-        await phones[0].post(f"/p/{panel.id}/recommendations", {"title": title, "text": title})
-    buses, tolls = await stored(day)
+    buses, tolls = await drafted(day, panel, phones[0], "Buses", "Tolls")
     await lead.post(f"/panels/{panel.id}/recommendations/phase")
     amend = f"/p/{panel.id}/recommendations/{buses.id}/amend"
     for fields, message in (
