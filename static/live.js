@@ -4,6 +4,7 @@
  * - keeps every write a participant makes in one queue (the page and localStorage) until
  *   the server has answered it, so a dropped network or a reload loses nothing;
  * - keeps what someone is typing as a draft that survives a reload;
+ * - keeps an amendment being written on the version of the text its author read;
  * - keeps track of the panel `seq`, so a reconnect asks only for what it missed, and
  *   asks for a snapshot when a message in its chain is missing;
  * - shows "Reconnecting…" while the socket or the network is down, and only then;
@@ -65,7 +66,12 @@
     if (!form || !ctx.response) return;
     if (ctx.response.status < 500) delete form.dataset.idempotencyKey;
     // Sent: an empty form for the next one. Refused: keep what was typed to fix it.
-    if (ctx.response.status < 300 && form.hasAttribute("data-reset-on-success")) form.reset();
+    if (ctx.response.status < 300 && form.hasAttribute("data-reset-on-success")) {
+      form.reset();
+      writing.delete(form);
+      takeNewest(form);
+      forgetDraft(form);
+    }
   });
 
   /* --- the write queue ------------------------------------------------------------ *
@@ -352,10 +358,17 @@
 
   function draftKey(form) { return "borgerpanel:draft:" + location.pathname + ":" + form.id; }
 
+  // A hidden field marked data-version is kept too: the version of the text the person
+  // was writing against (see "a form being written" below).
+  function drafted(field) {
+    return field.name && field.type !== "submit" &&
+      (field.type !== "hidden" || field.hasAttribute("data-version"));
+  }
+
   function keepDraft(form) {
     var values = {};
     form.querySelectorAll("input, select, textarea").forEach(function (field) {
-      if (!field.name || field.type === "hidden" || field.type === "submit") return;
+      if (!drafted(field)) return;
       if ((field.type === "radio" || field.type === "checkbox") && !field.checked) return;
       if (field.tagName === "SELECT" && !touched.has(field)) return;
       (values[field.name] = values[field.name] || []).push(field.value);
@@ -379,7 +392,16 @@
       if (!values) return;
       form.querySelectorAll("input, select, textarea").forEach(function (field) {
         var wanted = values[field.name];
-        if (!wanted || field.type === "hidden" || field.type === "submit") return;
+        if (!wanted || !drafted(field)) return;
+        if (field.hasAttribute("data-version")) {
+          // The page has the newest version; the draft was written against this one.
+          if (field.value !== wanted[0]) newest.set(field, field.value);
+          field.value = wanted[0];
+          return;
+        }
+        if (field.tagName === "TEXTAREA" && form.hasAttribute("data-hold") && wanted[0] !== field.defaultValue) {
+          writing.add(form);
+        }
         if (field.type === "radio" || field.type === "checkbox") {
           field.checked = wanted.indexOf(field.value) !== -1;
         } else {
@@ -401,6 +423,84 @@
   document.addEventListener("change", onEdit);
 
   document.addEventListener("htmx:after:swap", function () { restoreDrafts(); show(); });
+
+  /* --- a form being written keeps the text its author read -------------------------- *
+   * An amendment is written against one version of a text. Once someone types in a form
+   * marked data-hold, live updates leave its fields as they are: the hidden version they
+   * read ([data-version]) and what they typed. The newest values the server sent wait
+   * beside each field, and the form's [data-changed] notice (rendered with the newest text)
+   * shows while the version held differs from it. Sending against the old version is
+   * refused by the server; "write it against the new text" ([data-take-newest]) lays the
+   * newest version in and keeps what was typed; a sent form starts again from the newest. */
+
+  var writing = new WeakSet();  // forms someone has typed in
+  var newest = new WeakMap();   // held field -> the value the server sent since
+
+  function held(field) {
+    var form = field.form;
+    return !!form && writing.has(form) && (field.tagName === "TEXTAREA" || field.hasAttribute("data-version"));
+  }
+
+  if (window.htmx) {
+    htmx.registerExtension("hold", {
+      htmx_before_morph_node: function (node, detail) {
+        if (!(node instanceof HTMLTextAreaElement || node instanceof HTMLInputElement) || !held(node)) return;
+        var incoming = detail.newNode;
+        newest.set(node, node.tagName === "TEXTAREA" ? incoming.defaultValue : incoming.getAttribute("value"));
+        return false;  // this field stays as its author has it
+      }
+    });
+  }
+
+  function startWriting(event) {
+    var field = event.target;
+    var form = field.form;
+    if (!form || !form.hasAttribute("data-hold") || field.tagName !== "TEXTAREA") return;
+    if (field.value !== field.defaultValue) writing.add(form);
+  }
+  document.addEventListener("input", startWriting);
+
+  // Lay the newest values in: the version always, the text only as the box's starting
+  // point (what was typed stays unless the form was just sent and emptied).
+  function takeNewest(form) {
+    form.querySelectorAll("textarea, input[data-version]").forEach(function (field) {
+      if (!newest.has(field)) return;
+      var value = newest.get(field);
+      newest.delete(field);
+      if (field.tagName === "TEXTAREA") {
+        var typed = field.value;
+        var dirty = typed !== field.defaultValue;
+        field.defaultValue = value;
+        field.value = dirty ? typed : value;
+      } else {
+        field.setAttribute("value", value);
+        field.value = value;
+      }
+    });
+    showChanged();
+  }
+
+  function showChanged() {
+    document.querySelectorAll("form[data-hold]").forEach(function (form) {
+      var version = form.querySelector("[data-version]");
+      var notice = form.querySelector("[data-changed]");
+      if (!version || !notice) return;
+      notice.hidden = version.value === notice.dataset.changed;
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-take-newest]");
+    if (!button || !button.form) return;
+    takeNewest(button.form);
+    if (button.form.hasAttribute("data-draft") && button.form.id) keepDraft(button.form);
+    var answer = button.form.querySelector(".form-answer");
+    if (answer) answer.replaceChildren();
+    var box = button.form.querySelector("textarea");
+    if (box) box.focus();
+  });
+
+  document.addEventListener("htmx:after:swap", showChanged);
 
   /* --- personal marks over shared fragments --------------------------------------- */
 
@@ -587,6 +687,7 @@
     keepCopySoon();
     tick();
     applyMarks();
+    showChanged();
     keepRotation();
     var step = document.querySelector("[data-step-key]");
     if (!step) return;
@@ -682,6 +783,7 @@
     tick();
     applyMarks();
     restoreDrafts();
+    showChanged();
     show();
     retrySoon();
     followState();

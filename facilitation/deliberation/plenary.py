@@ -102,6 +102,13 @@ def move_in_queue(queue_ids: Sequence[int], question_id: int, to_index: int) -> 
     return rest
 
 
+def slate_first(queue_ids: Sequence[int], chosen: Sequence[int]) -> list[int]:
+    """The queue once a slate is chosen: its questions first, in the slate's order (the
+    order the rule picked them), then the rest in the order they stood."""
+    first = [q for q in chosen if q in queue_ids]
+    return first + [q for q in queue_ids if q not in first]
+
+
 def answer_now(questions: Iterable[Question], question_id: int) -> Question:
     """Put one question on the projector. `questions` must be all of the panel's."""
     chosen: Question | None = None

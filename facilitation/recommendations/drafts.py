@@ -51,6 +51,7 @@ class Recommendation:
     state: RecommendationState = RecommendationState.ACTIVE
     tables: tuple[int, ...] = ()  # every table it came from, its own first
     merged_into: int | None = None
+    adopted: bool | None = None  # known once the support round has closed
 
 
 @dataclass(frozen=True)

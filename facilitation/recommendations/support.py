@@ -81,11 +81,17 @@ def check_statement(
     text: str,
     signed: bool,
 ) -> Statement:
-    """A minority statement by someone whose level on the recommendation is the last one."""
+    """A minority statement by someone whose last level on the recommendation is "cannot
+    support": written during the support round, or after it on an adopted recommendation,
+    with which it travels into the report (a rejected one needs no dissent recorded)."""
     if settings.phase not in (Phase.SUPPORT, Phase.CLOSED):
         raise Refused(N_("Minority statements can be written from the support round on."))
     if recommendation.state is not RecommendationState.ACTIVE:
         raise Refused(N_("This recommendation is no longer in play."))
+    if recommendation.adopted is False:
+        raise Refused(
+            N_("The panel did not adopt this recommendation, so it takes no minority statement.")
+        )
     if level != settings.scale.cannot:
         raise Refused(
             N_("A minority statement is for those who cannot support the recommendation.")

@@ -45,6 +45,7 @@ def recommendation_of(row: RecommendationRow) -> Recommendation:
         state=RecommendationState(row.state),
         tables=tuple(row.tables or (row.table_id,)),
         merged_into=row.merged_into,
+        adopted=None if row.outcome is None else row.outcome == "adopted",
     )
 
 

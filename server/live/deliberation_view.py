@@ -15,6 +15,7 @@ from server.db.models import (
     StatementVote,
 )
 from server.db.models import Step as StepRow
+from server.db.recommendation_rows import latest_slate
 from server.db.records import argument_of, question_of
 from server.live.view import Memo, PanelView
 
@@ -119,6 +120,23 @@ class DeliberationView:
     async def questions_step(self) -> StepRow | None:
         step = await self.view.current_step()
         return step if step is not None and step.kind == "questions" else None
+
+    async def on_slate(self) -> dict[int, str]:
+        """The questions on the open questions step's latest slate, in the slate's order,
+        each with the names of the tables it serves: the queue shows them first, marked."""
+
+        async def load() -> dict[int, str]:
+            step = await self.questions_step()
+            slate = await latest_slate(self.view.session, step.id) if step else None
+            if slate is None:
+                return {}
+            labels = await self.table_labels()
+            return {
+                q: ", ".join(labels.get(int(t), "?") for t in slate.serves.get(str(q), ()))
+                for q in slate.chosen
+            }
+
+        return await self.view.once(Memo[dict[int, str]]("on_slate"), load)
 
     async def table_labels(self) -> dict[int, str]:
         return {t.id: t.label for t in await self.view.tables()}

@@ -3,7 +3,8 @@
 The candidates are the questions waiting in the queue of the open questions step, in
 the order they were sent (which breaks ties). A participant approves the questions
 they upvoted and those their own table sent. Each slate is a new row, so an override
-keeps what the rule chose next to the facilitator's choice and reason.
+keeps what the rule chose next to the facilitator's choice and reason. Whichever slate
+is used goes to the top of the queue the experts work through, in its order.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from facilitation.deliberation.plenary import slate_first
 from facilitation.deliberation.slate import (
     Slate,
     SlateRule,
@@ -25,11 +27,12 @@ from server.db.models import Panel
 from server.db.models import Step as StepRow
 from server.db.models_recommendations import QuestionSlate
 from server.db.recommendation_rows import SLATE_TOPIC, latest_slate, slate_ballots
+from server.db.records import store_question
 from server.db.types import utcnow
-from server.live import audiences as aud
 from server.ops.common import open_step
 from server.ops.events import Actor
-from server.ops.unit import Units
+from server.ops.questions import EVERYONE, TOPIC, rearrange
+from server.ops.unit import Unit, Units
 
 
 async def _questions_step(session: AsyncSession, panel: Panel) -> StepRow:
@@ -61,6 +64,13 @@ def _stored(slate: Slate, step_id: int, panel_id: int, actor: Actor) -> Question
     )
 
 
+async def _put_first(unit: Unit, panel_id: int, chosen: Sequence[int]) -> None:
+    """The slate's questions lead the queue, in the slate's order; the rest follow."""
+    arranged = await rearrange(unit.session, panel_id, lambda now: slate_first(now, chosen))
+    for row, after in arranged:
+        store_question(row, after)
+
+
 async def choose(units: Units, panel_id: int, actor: Actor, k: str, rule: str) -> QuestionSlate:
     async with units.panel(panel_id) as unit:
         session = unit.session
@@ -71,12 +81,13 @@ async def choose(units: Units, panel_id: int, actor: Actor, k: str, rule: str) -
         row = _stored(slate, step.id, panel_id, actor)
         session.add(row)
         await session.flush()
+        await _put_first(unit, panel_id, slate.chosen)
         await unit.record(
             actor,
             "slate.choose",
             {"slate": row.id, "rule": slate.rule.value, "k": slate.k, "chosen": list(slate.chosen)},
-            topics=(SLATE_TOPIC,),
-            audiences=(aud.FACILITATORS,),
+            topics=(SLATE_TOPIC, TOPIC),
+            audiences=EVERYONE,
         )
     return row
 
@@ -100,11 +111,12 @@ async def override(
         row.override_reason = checked_reason(reason)
         session.add(row)
         await session.flush()
+        await _put_first(unit, panel_id, slate.chosen)
         await unit.record(
             actor,
             "slate.override",
             {"slate": row.id, "chosen": list(slate.chosen), "reason": row.override_reason},
-            topics=(SLATE_TOPIC,),
-            audiences=(aud.FACILITATORS,),
+            topics=(SLATE_TOPIC, TOPIC),
+            audiences=EVERYONE,
         )
     return row

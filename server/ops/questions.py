@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -256,10 +257,19 @@ async def _move(
 ) -> list[tuple[QuestionRow, Question]]:
     if to_index is None:
         raise Refused(N_("Say where the question should move to."))
+    return await rearrange(
+        session, panel_id, lambda current: plenary.move_in_queue(current, question_id, to_index)
+    )
+
+
+async def rearrange(
+    session: AsyncSession, panel_id: int, arrange: Callable[[list[int]], list[int]]
+) -> list[tuple[QuestionRow, Question]]:
+    """Give the queue the order `arrange` makes of its current order; the caller stores
+    the changed questions and records why."""
     everyone = await all_questions(session, panel_id)
     counts = await upvote_counts(session, panel_id)
-    current = [q.id for q in plenary.queue(everyone, counts)]
-    order = plenary.move_in_queue(current, question_id, to_index)
+    order = arrange([q.id for q in plenary.queue(everyone, counts)])
     rows = {
         r.id: r for r in await session.scalars(select(QuestionRow).where(QuestionRow.id.in_(order)))
     }

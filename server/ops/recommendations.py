@@ -7,6 +7,7 @@ its audit event in one transaction. Every wording is kept in `recommendation_ver
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -22,7 +23,7 @@ from facilitation.recommendations.settings import (
     checked_setup,
     next_phase,
 )
-from server.db.models import Panel, Proposal
+from server.db.models import Panel, Participant, Proposal
 from server.db.models import Step as StepRow
 from server.db.models_recommendations import (
     AmendmentRow,
@@ -109,6 +110,32 @@ async def _recommendation(
     return row
 
 
+@dataclass(frozen=True)
+class OpenStep:
+    """A command's unit of work on the open recommendations step."""
+
+    unit: Unit
+    step: StepRow
+    settings: RecommendationSettings
+
+    async def recommendation(self, recommendation_id: int) -> RecommendationRow:
+        return await _recommendation(
+            self.unit.session, self.unit.panel.id, self.step, recommendation_id
+        )
+
+
+async def _opened(unit: Unit) -> OpenStep:
+    """The open recommendations step, or a refusal that nothing is to do now."""
+    step, settings = await open_recommendations(unit.session, unit.panel)
+    return OpenStep(unit, step, settings)
+
+
+async def _at_table(unit: Unit, participant_id: int) -> tuple[Participant, OpenStep]:
+    """Who is acting and the open step; someone not in the panel hears that first."""
+    person = await seated(unit.session, unit.panel.id, participant_id)
+    return person, await _opened(unit)
+
+
 # The organiser's setup.
 
 
@@ -157,9 +184,8 @@ async def draft(
 ) -> dict[str, Any]:
     async def work(unit: Unit) -> dict[str, Any]:
         session = unit.session
-        panel = unit.panel
-        person = await seated(session, panel_id, participant_id)
-        step, settings = await open_recommendations(session, panel)
+        person, at = await _at_table(unit, participant_id)
+        step, settings = at.step, at.settings
         proposal_id = await _proposal(session, panel_id, fields.get("proposal", ""))
         count = await session.scalar(
             select(func.count()).where(
@@ -226,19 +252,20 @@ async def table_change(
 ) -> None:
     """The table edits or withdraws its own draft."""
     async with units.panel(panel_id) as unit:
-        session = unit.session
-        panel = unit.panel
-        person = await seated(session, panel_id, participant_id)
-        step, settings = await open_recommendations(session, panel)
-        row = await _recommendation(session, panel_id, step, recommendation_id)
+        person, at = await _at_table(unit, participant_id)
+        row = await at.recommendation(recommendation_id)
         before = recommendation_of(row)
         if action == "edit":
             after, version = drafts.edit_draft(
-                settings, before, person.table_id, fields.get("title", ""), fields.get("text", "")
+                at.settings,
+                before,
+                person.table_id,
+                fields.get("title", ""),
+                fields.get("text", ""),
             )
-            _keep(session, row.id, version)
+            _keep(unit.session, row.id, version)
         elif action == "withdraw":
-            after = drafts.withdraw_draft(settings, before, person.table_id)
+            after = drafts.withdraw_draft(at.settings, before, person.table_id)
         else:
             raise Refused(N_("Unknown action."))
         _store(row, after)
@@ -263,13 +290,11 @@ async def merge(
     fields: dict[str, str],
 ) -> None:
     async with units.panel(panel_id) as unit:
-        session = unit.session
-        panel = unit.panel
-        step, settings = await open_recommendations(session, panel)
-        target = await _recommendation(session, panel_id, step, target_id)
-        other = await _recommendation(session, panel_id, step, other_id)
+        at = await _opened(unit)
+        target = await at.recommendation(target_id)
+        other = await at.recommendation(other_id)
         merged, gone, version = drafts.merge(
-            settings,
+            at.settings,
             recommendation_of(target),
             recommendation_of(other),
             fields.get("title", ""),
@@ -277,7 +302,7 @@ async def merge(
         )
         _store(target, merged)
         _store(other, gone)
-        _keep(session, target.id, version)
+        _keep(unit.session, target.id, version)
         await unit.record(
             actor,
             "recommendation.merge",
@@ -291,8 +316,8 @@ async def advance_phase(units: Units, panel_id: int, actor: Actor) -> Phase:
     """Move to the next phase; the close freezes each recommendation's outcome and counts."""
     async with units.panel(panel_id) as unit:
         session = unit.session
-        panel = unit.panel
-        step, settings = await open_recommendations(session, panel)
+        at = await _opened(unit)
+        step, settings = at.step, at.settings
         after = next_phase(settings.phase)
         outcomes: dict[str, str] = {}
         if after is Phase.CLOSED:
@@ -376,13 +401,10 @@ async def propose_amendment(
         raise Refused(N_("Reload the page: the form did not say which text it amends."))
 
     async def work(unit: Unit) -> dict[str, Any]:
-        session = unit.session
-        panel = unit.panel
-        person = await seated(session, panel_id, participant_id)
-        step, settings = await open_recommendations(session, panel)
-        row = await _recommendation(session, panel_id, step, recommendation_id)
+        person, at = await _at_table(unit, participant_id)
+        row = await at.recommendation(recommendation_id)
         new = amendments.propose_amendment(
-            settings,
+            at.settings,
             recommendation_of(row),
             table_id=person.table_id,
             base_version=int(base),
@@ -400,8 +422,8 @@ async def propose_amendment(
             no=0,
             created_at=utcnow(),
         )
-        session.add(amendment)
-        await session.flush()
+        unit.session.add(amendment)
+        await unit.session.flush()
         await unit.record(
             Actor.participant(person.id),
             "amendment.propose",
@@ -425,12 +447,10 @@ async def amendment_action(
     """The facilitator opens or closes a quick vote, or accepts or rejects with a reason."""
     async with units.panel(panel_id) as unit:
         session = unit.session
-        panel = unit.panel
-        step, settings = await open_recommendations(session, panel)
-        row = await row_in_panel(
-            session, AmendmentRow, amendment_id, panel_id, N_("There is no such amendment.")
-        )
-        target = await _recommendation(session, panel_id, step, row.recommendation_id)
+        at = await _opened(unit)
+        settings = at.settings
+        row = await _amendment(unit, amendment_id)
+        target = await at.recommendation(row.recommendation_id)
         before = amendment_of(row)
         changed: Recommendation | None = None
         version: Version | None = None
@@ -472,6 +492,12 @@ async def amendment_action(
     return after.state
 
 
+async def _amendment(unit: Unit, amendment_id: int) -> AmendmentRow:
+    return await row_in_panel(
+        unit.session, AmendmentRow, amendment_id, unit.panel.id, N_("There is no such amendment.")
+    )
+
+
 async def _amendment_counts(session: AsyncSession, amendment_id: int) -> tuple[int, int]:
     rows = await session.execute(
         select(AmendmentVote.choice, func.count())
@@ -487,16 +513,11 @@ async def amendment_vote(
 ) -> None:
     """Yes or no in a quick vote; answering again replaces the earlier answer."""
     async with units.panel(panel_id) as unit:
-        session = unit.session
-        panel = unit.panel
-        person = await seated(session, panel_id, participant_id)
-        _step, settings = await open_recommendations(session, panel)
-        row = await row_in_panel(
-            session, AmendmentRow, amendment_id, panel_id, N_("There is no such amendment.")
-        )
-        checked = amendments.check_vote(settings, amendment_of(row), choice)
+        person, at = await _at_table(unit, participant_id)
+        row = await _amendment(unit, amendment_id)
+        checked = amendments.check_vote(at.settings, amendment_of(row), choice)
         await upsert(
-            session,
+            unit.session,
             AmendmentVote,
             {"amendment_id": row.id, "participant_id": person.id, "choice": checked.value},
             conflict=("amendment_id", "participant_id"),
@@ -524,10 +545,9 @@ async def give_support(
     """
     async with units.panel(panel_id) as unit:
         session = unit.session
-        panel = unit.panel
-        person = await seated(session, panel_id, participant_id)
-        step, settings = await open_recommendations(session, panel)
-        row = await _recommendation(session, panel_id, step, recommendation_id)
+        person, at = await _at_table(unit, participant_id)
+        settings = at.settings
+        row = await at.recommendation(recommendation_id)
         checked = support.check_support(settings, recommendation_of(row), level)
         await upsert(
             session,
@@ -570,10 +590,8 @@ async def write_statement(
 ) -> None:
     async with units.panel(panel_id) as unit:
         session = unit.session
-        panel = unit.panel
-        person = await seated(session, panel_id, participant_id)
-        step, settings = await open_recommendations(session, panel)
-        row = await _recommendation(session, panel_id, step, recommendation_id)
+        person, at = await _at_table(unit, participant_id)
+        row = await at.recommendation(recommendation_id)
         level = await session.scalar(
             select(SupportLevel.level).where(
                 SupportLevel.recommendation_id == row.id,
@@ -581,7 +599,7 @@ async def write_statement(
             )
         )
         statement = support.check_statement(
-            settings,
+            at.settings,
             recommendation_of(row),
             level=level,
             table_id=person.table_id,

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Concatenate, ParamSpec, TypeVar
+
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -9,235 +14,219 @@ from facilitation.errors import N_, Refused
 from server.ops import question_slate, recommendations
 from server.ops.events import Actor
 from server.ops.idempotency import checked_key
+from server.ops.unit import Units
 from server.routes.roles import route
 from server.web.access import require_participant, require_staff, services_of
 from server.web.csrf import checked_form
 from server.web.numbers import whole_number
 from server.web.respond import done, t
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 TABLE_ACTIONS = ("edit", "withdraw")
 AMENDMENT_ACTIONS = ("open_vote", "close_vote", "decide")
 
 
-def _id(request: Request, name: str) -> int:
-    return int(request.path_params[name])
+@dataclass(frozen=True)
+class Post:
+    """One checked POST of this step: whose screen sent it, its form, where to go back."""
+
+    request: Request
+    units: Units
+    panel_id: int
+    form: FormData
+    back: str
+
+    def number(self, name: str) -> int:
+        """A number from the path (its route pattern has made sure it is one)."""
+        return int(self.request.path_params[name])
+
+    def field(self, name: str, default: str = "") -> str:
+        return str(self.form.get(name, default))
+
+    def fields(self, *names: str) -> dict[str, str]:
+        return {name: self.field(name) for name in names}
+
+    def action(self, allowed: tuple[str, ...], value: str | None = None) -> str:
+        """The action the path (or `value`) names, if it is one of `allowed`."""
+        action = str(self.request.path_params["action"]) if value is None else value
+        if action not in allowed:
+            raise Refused(N_("Unknown action."))
+        return action
+
+    def key(self) -> str | None:
+        """The idempotency key a phone sends with a write it may retry."""
+        return checked_key(self.form.get("idempotency_key"))
+
+    async def run(
+        self,
+        command: Callable[Concatenate[Units, int, P], Awaitable[R]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> R:
+        """Run a command of this panel's."""
+        return await command(self.units, self.panel_id, *args, **kwargs)
+
+    def done(self, message: str) -> Response:
+        return done(self.request, t(self.request, message), self.back)
 
 
-def _fields(form: object, *names: str) -> dict[str, str]:
-    return {name: str(form.get(name, "")) for name in names}  # type: ignore[attr-defined]
+async def _from_phone(request: Request) -> tuple[Post, int]:
+    """The participant's post and their id; their seat is checked before the form."""
+    panel_id = int(request.path_params["panel_id"])
+    person = await require_participant(request, panel_id)
+    form = await checked_form(request)
+    return Post(request, services_of(request).units, panel_id, form, f"/p/{panel_id}"), person.id
+
+
+async def _from_tablet(request: Request, back: str = "run") -> tuple[Post, Actor]:
+    """The facilitator's post and who they are; their access is checked before the form."""
+    panel_id = int(request.path_params["panel_id"])
+    access = await require_staff(request, panel_id)
+    form = await checked_form(request)
+    post = Post(request, services_of(request).units, panel_id, form, f"/panels/{panel_id}/{back}")
+    return post, Actor.account(access.account.id)
 
 
 # Phones.
 
 
 async def write(request: Request) -> Response:
-    panel_id = _id(request, "panel_id")
-    person = await require_participant(request, panel_id)
-    form = await checked_form(request)
-    await recommendations.draft(
-        services_of(request).units,
-        panel_id,
-        person.id,
-        _fields(form, "title", "text", "proposal"),
-        checked_key(form.get("idempotency_key")),
+    post, person = await _from_phone(request)
+    await post.run(
+        recommendations.draft,
+        person,
+        post.fields("title", "text", "proposal"),
+        post.key(),
     )
-    return done(
-        request,
-        t(request, "Saved. Your table can change it until drafting ends."),
-        f"/p/{panel_id}",
-    )
+    return post.done(N_("Saved. Your table can change it until drafting ends."))
 
 
 async def table_change(request: Request) -> Response:
-    panel_id, recommendation_id = _id(request, "panel_id"), _id(request, "recommendation_id")
-    action = request.path_params["action"]
-    person = await require_participant(request, panel_id)
-    form = await checked_form(request)
-    if action not in TABLE_ACTIONS:
-        raise Refused(N_("Unknown action."))
-    await recommendations.table_change(
-        services_of(request).units,
-        panel_id,
-        person.id,
-        recommendation_id,
+    post, person = await _from_phone(request)
+    action = post.action(TABLE_ACTIONS)
+    await post.run(
+        recommendations.table_change,
+        person,
+        post.number("recommendation_id"),
         action,
-        _fields(form, "title", "text"),
+        post.fields("title", "text"),
     )
-    message = t(request, "Saved.") if action == "edit" else t(request, "Withdrawn.")
-    return done(request, message, f"/p/{panel_id}")
+    return post.done(N_("Saved.") if action == "edit" else N_("Withdrawn."))
 
 
 async def amend(request: Request) -> Response:
-    panel_id, recommendation_id = _id(request, "panel_id"), _id(request, "recommendation_id")
-    person = await require_participant(request, panel_id)
-    form = await checked_form(request)
-    await recommendations.propose_amendment(
-        services_of(request).units,
-        panel_id,
-        person.id,
-        recommendation_id,
-        _fields(form, "text", "base_version"),
-        checked_key(form.get("idempotency_key")),
+    post, person = await _from_phone(request)
+    await post.run(
+        recommendations.propose_amendment,
+        person,
+        post.number("recommendation_id"),
+        post.fields("text", "base_version"),
+        post.key(),
     )
-    return done(request, t(request, "Your amendment is with the plenary."), f"/p/{panel_id}")
+    return post.done(N_("Your amendment is with the plenary."))
 
 
 async def amendment_vote(request: Request) -> Response:
-    panel_id, amendment_id = _id(request, "panel_id"), _id(request, "amendment_id")
-    person = await require_participant(request, panel_id)
-    form = await checked_form(request)
-    await recommendations.amendment_vote(
-        services_of(request).units, panel_id, person.id, amendment_id, str(form.get("choice", ""))
+    post, person = await _from_phone(request)
+    await post.run(
+        recommendations.amendment_vote, person, post.number("amendment_id"), post.field("choice")
     )
-    return done(request, t(request, "Your answer is counted. You can change it."), f"/p/{panel_id}")
+    return post.done(N_("Your answer is counted. You can change it."))
 
 
 async def give_support(request: Request) -> Response:
-    panel_id, recommendation_id = _id(request, "panel_id"), _id(request, "recommendation_id")
-    person = await require_participant(request, panel_id)
-    form = await checked_form(request)
-    await recommendations.give_support(
-        services_of(request).units,
-        panel_id,
-        person.id,
-        recommendation_id,
-        str(form.get("level", "")),
+    post, person = await _from_phone(request)
+    await post.run(
+        recommendations.give_support, person, post.number("recommendation_id"), post.field("level")
     )
-    return done(
-        request,
-        t(request, "Your level of support is counted. You can change it until the round closes."),
-        f"/p/{panel_id}",
+    return post.done(
+        N_("Your level of support is counted. You can change it until the round closes.")
     )
 
 
 async def minority(request: Request) -> Response:
-    panel_id, recommendation_id = _id(request, "panel_id"), _id(request, "recommendation_id")
-    person = await require_participant(request, panel_id)
-    form = await checked_form(request)
-    await recommendations.write_statement(
-        services_of(request).units,
-        panel_id,
-        person.id,
-        recommendation_id,
-        str(form.get("text", "")),
-        signed=form.get("signed") == "yes",
+    post, person = await _from_phone(request)
+    await post.run(
+        recommendations.write_statement,
+        person,
+        post.number("recommendation_id"),
+        post.field("text"),
+        signed=post.field("signed") == "yes",
     )
-    return done(request, t(request, "Your minority statement is saved."), f"/p/{panel_id}")
+    return post.done(N_("Your minority statement is saved."))
 
 
 # The tablet.
 
 
 async def phase(request: Request) -> Response:
-    panel_id = _id(request, "panel_id")
-    access = await require_staff(request, panel_id)
-    await checked_form(request)
-    await recommendations.advance_phase(
-        services_of(request).units, panel_id, Actor.account(access.account.id)
-    )
-    return done(request, t(request, "The next phase has begun."), f"/panels/{panel_id}/run")
+    post, actor = await _from_tablet(request)
+    await post.run(recommendations.advance_phase, actor)
+    return post.done(N_("The next phase has begun."))
 
 
 async def merge(request: Request) -> Response:
-    panel_id = _id(request, "panel_id")
-    access = await require_staff(request, panel_id)
-    form = await checked_form(request)
-    target, other = whole_number(form.get("target")), whole_number(form.get("other"))
+    post, actor = await _from_tablet(request)
+    target, other = whole_number(post.form.get("target")), whole_number(post.form.get("other"))
     if target is None or other is None:
         raise Refused(N_("Choose two different recommendations to merge."))
-    await recommendations.merge(
-        services_of(request).units,
-        panel_id,
-        Actor.account(access.account.id),
-        target,
-        other,
-        _fields(form, "title", "text"),
-    )
-    return done(
-        request,
-        t(request, "Merged. Both tables are named as its source."),
-        f"/panels/{panel_id}/run",
-    )
+    await post.run(recommendations.merge, actor, target, other, post.fields("title", "text"))
+    return post.done(N_("Merged. Both tables are named as its source."))
 
 
 async def decide_amendment(request: Request) -> Response:
-    panel_id, amendment_id = _id(request, "panel_id"), _id(request, "amendment_id")
-    action = request.path_params["action"]
-    access = await require_staff(request, panel_id)
-    form = await checked_form(request)
-    if action not in AMENDMENT_ACTIONS:
-        raise Refused(N_("Unknown action."))
+    post, actor = await _from_tablet(request)
+    action = post.action(AMENDMENT_ACTIONS)
     if action == "decide":
-        decision = str(form.get("decision", ""))
-        if decision not in ("accept", "reject"):
-            raise Refused(N_("Unknown action."))
-        action = decision
-    state = await recommendations.amendment_action(
-        services_of(request).units,
-        panel_id,
-        Actor.account(access.account.id),
-        amendment_id,
+        action = post.action(("accept", "reject"), post.field("decision"))
+    state = await post.run(
+        recommendations.amendment_action,
+        actor,
+        post.number("amendment_id"),
         action,
-        reason=str(form.get("reason", "")),
+        reason=post.field("reason"),
     )
-    message = {
-        "voting": t(request, "The vote on the amendment is open."),
-        "accepted": t(request, "The amendment is accepted; the text is changed."),
-        "rejected": t(request, "The amendment is rejected; the text stays."),
-    }.get(state.value, t(request, "Saved."))
-    return done(request, message, f"/panels/{panel_id}/run")
+    return post.done(
+        {
+            "voting": N_("The vote on the amendment is open."),
+            "accepted": N_("The amendment is accepted; the text is changed."),
+            "rejected": N_("The amendment is rejected; the text stays."),
+        }.get(state.value, N_("Saved."))
+    )
 
 
 async def setup(request: Request) -> Response:
-    panel_id, step_id = _id(request, "panel_id"), _id(request, "step_id")
-    access = await require_staff(request, panel_id)
-    form = await checked_form(request)
-    await recommendations.setup(
-        services_of(request).units,
-        panel_id,
-        Actor.account(access.account.id),
-        step_id,
-        _fields(
-            form,
-            "support_scale",
-            "adoption_rule",
-            "minority_signing",
-            "recommendations_per_table",
+    post, actor = await _from_tablet(request, back="setup")
+    await post.run(
+        recommendations.setup,
+        actor,
+        post.number("step_id"),
+        post.fields(
+            "support_scale", "adoption_rule", "minority_signing", "recommendations_per_table"
         ),
     )
-    return done(request, t(request, "The settings are saved."), f"/panels/{panel_id}/setup")
+    return post.done(N_("The settings are saved."))
 
 
 async def choose_slate(request: Request) -> Response:
-    panel_id = _id(request, "panel_id")
-    access = await require_staff(request, panel_id)
-    form = await checked_form(request)
-    await question_slate.choose(
-        services_of(request).units,
-        panel_id,
-        Actor.account(access.account.id),
-        str(form.get("k", "")),
-        str(form.get("rule", "equal_shares")),
+    post, actor = await _from_tablet(request)
+    await post.run(
+        question_slate.choose, actor, post.field("k"), post.field("rule", "equal_shares")
     )
-    return done(request, t(request, "The slate is chosen."), f"/panels/{panel_id}/run")
+    return post.done(N_("The slate is chosen."))
 
 
 async def override_slate(request: Request) -> Response:
-    panel_id = _id(request, "panel_id")
-    access = await require_staff(request, panel_id)
-    form = await checked_form(request)
-    await question_slate.override(
-        services_of(request).units,
-        panel_id,
-        Actor.account(access.account.id),
-        [str(v) for v in form.getlist("chosen")],
-        str(form.get("reason", "")),
+    post, actor = await _from_tablet(request)
+    await post.run(
+        question_slate.override,
+        actor,
+        [str(v) for v in post.form.getlist("chosen")],
+        post.field("reason"),
     )
-    return done(
-        request,
-        t(request, "Your slate is used, with your reason recorded."),
-        f"/panels/{panel_id}/run",
-    )
+    return post.done(N_("Your slate is used, with your reason recorded."))
 
 
 routes = [

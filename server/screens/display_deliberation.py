@@ -11,6 +11,7 @@ from facilitation.deliberation.statements import ordered_statements
 from facilitation.deliberation.states import ArgumentState, QuestionState
 from facilitation.deliberation.visibility import ArgumentView, argument_views, question_views
 from facilitation.deliberation.wall import PER_PAGE, page_count, wall_settings
+from server.db.recommendation_rows import SLATE_TOPIC
 from server.live import audiences as aud
 from server.live.deliberation_view import deliberation
 from server.live.view import PanelView
@@ -89,7 +90,7 @@ def _grouped(
 @fragment(
     "display-answering",
     aud.DISPLAY,
-    ("questions", "question_counts", "agenda"),
+    ("questions", "question_counts", "agenda", SLATE_TOPIC),
     "display/_answering.html",
 )
 async def answering(view: PanelView, audience: str) -> dict[str, Any]:
@@ -106,5 +107,6 @@ async def answering(view: PanelView, audience: str) -> dict[str, Any]:
         "next": waiting[:3] if show_queue else [],
         "waiting": len(waiting),
         "counts": counts,
+        "on_slate": await d.on_slate(),
         "labels": await d.table_labels(),
     }

@@ -11,6 +11,7 @@ from facilitation.deliberation.statements import ordered_statements
 from facilitation.deliberation.states import ArgumentState, HideReason, QuestionState
 from facilitation.deliberation.visibility import argument_views, question_views
 from facilitation.deliberation.wall import PER_PAGE, page_count, wall_settings
+from server.db.recommendation_rows import SLATE_TOPIC
 from server.live import audiences as aud
 from server.live.deliberation_view import deliberation
 from server.live.view import PanelView
@@ -55,7 +56,7 @@ async def moderation_queue(view: PanelView, audience: str) -> dict[str, Any]:
 @fragment(
     "fac-questions",
     aud.FACILITATORS,
-    ("questions", "question_counts", "agenda"),
+    ("questions", "question_counts", "agenda", SLATE_TOPIC),
     "facilitator/_questions.html",
 )
 async def question_queue(view: PanelView, audience: str) -> dict[str, Any]:
@@ -74,6 +75,7 @@ async def question_queue(view: PanelView, audience: str) -> dict[str, Any]:
         "counts": counts,
         "labels": await d.table_labels(),
         "reasons": list(HideReason),
+        "on_slate": await d.on_slate(),
         "any": any(q.state is not QuestionState.DRAFT for q in everyone),
     }
 

@@ -12,13 +12,15 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Page
+from sqlalchemy import select
 
-from server.ops import panels
+from server.db.models_recommendations import AmendmentRow
+from server.ops import panels, recommendations
 from server.ops.events import SYSTEM
 from tests.support.accessibility import axe_violations, horizontal_overflow
 from tests.support.browser import NARROW_PHONE, PROJECTOR, TABLET, chromium, connected, screen
 from tests.support.day import PASSWORD, Day
-from tests.support.recommendations import open_recommendations, seats
+from tests.support.recommendations import joined, open_recommendations, seats
 
 pytestmark = pytest.mark.browser
 
@@ -91,7 +93,7 @@ async def test_three_phones_two_tables_draft_merge_amend_support_and_adopt(
             await phone.wait_for_selector("text=Propose an amendment")
             await phone.get_by_label("The whole text as your table would have it").fill(text)
             await phone.get_by_role("button", name="Propose the amendment").click()
-            await flash(phone, "Your amendment is with the plenary")
+            await phone.wait_for_selector(".amend >> text=Your amendment is with the plenary")
         await projector.wait_for_selector(".display-recommendations .side-by-side")
         await projector.wait_for_selector(".display-recommendations ins >> text=free")
         await clean(projector)
@@ -164,3 +166,111 @@ async def test_three_phones_two_tables_draft_merge_amend_support_and_adopt(
         await clean(second)
         assert await horizontal_overflow(second) == 0
         await second.screenshot(path=artifacts / "recommendations-follow-up.png", full_page=True)
+
+
+async def _amendment_ids(day: Day) -> list[tuple[int, int, str]]:
+    async with day.services.db.reading() as session:
+        rows = await session.scalars(select(AmendmentRow).order_by(AmendmentRow.id))
+        return [(a.id, a.base_version, a.text) for a in rows]
+
+
+async def test_an_amendment_typed_while_the_text_changes_keeps_the_text_its_author_read(
+    live_day: Day, artifacts: Path
+) -> None:
+    """One phone types an amendment; meanwhile another table's amendment is accepted.
+
+    The live update must not move the open form onto the new text: sending is refused
+    beside the form with the new text shown, what was typed stays in the box, and the
+    author can then write it against the new text.
+    """
+    panel = await live_day.panel(tables=2, title="Byrådet lytter")
+    await open_recommendations(live_day, panel)
+    async with chromium() as browser:
+        _, projector = await screen(browser, live_day.base_url, PROJECTOR)
+        await projector.goto(f"/d/{panel.display_token}")
+        await connected(projector)
+        writer, other = [], []
+        for phones in (writer, other):
+            _, phone = await screen(browser, live_day.base_url, NARROW_PHONE)
+            await phone.goto(f"/j/{panel.code}")
+            await phone.get_by_role("button", name="Join the panel").click()
+            await connected(phone)
+            phones.append(phone)
+        first, second = writer[0], other[0]
+        people = [p.id for p in await joined(live_day, panel)]
+        await recommendations.draft(
+            live_day.services.units,
+            panel.id,
+            people[0],
+            {"title": "Buses", "text": "Run the buses every ten minutes in the centre."},
+            None,
+        )
+        await recommendations.advance_phase(live_day.services.units, panel.id, SYSTEM)
+
+        box = "The whole text as your table would have it"
+        await first.wait_for_selector("text=Propose an amendment")
+        typed = "Run the buses every five minutes, day and night."
+        await first.get_by_label(box).fill(typed)
+        # The phone goes down on the table while the room talks: the box loses focus.
+        await first.get_by_label(box).evaluate("field => field.blur()")
+
+        # Meanwhile the other table proposes an amendment and the facilitator accepts it.
+        await second.wait_for_selector("text=Propose an amendment")
+        await second.get_by_label(box).fill("Make the buses free in the centre.")
+        await second.get_by_role("button", name="Propose the amendment").click()
+        await second.wait_for_selector(".amend >> text=Your amendment is with the plenary")
+        [(accepted, _, _)] = await _amendment_ids(live_day)
+        await recommendations.amendment_action(
+            live_day.services.units, panel.id, SYSTEM, accepted, "accept", "The room agreed"
+        )
+
+        # The first phone shows the new text beside its form and keeps what was typed.
+        await first.wait_for_selector(".item-text >> text=Make the buses free in the centre.")
+        notice = first.locator(".amend [data-changed]")
+        await notice.wait_for(state="visible", timeout=10_000)
+        assert "Make the buses free in the centre." in await notice.inner_text()
+        assert await first.get_by_label(box).input_value() == typed
+        await clean(first)
+        assert await horizontal_overflow(first) == 0
+
+        # Sending it anyway is refused beside the form, with the text as it now reads.
+        await first.get_by_role("button", name="Propose the amendment").click()
+        await first.wait_for_selector(".amend >> text=The text changed while you were writing")
+        refusal = await first.locator(".amend .flash-error").inner_text()
+        assert "Make the buses free in the centre." in refusal
+        assert await first.get_by_label(box).input_value() == typed
+        assert len(await _amendment_ids(live_day)) == 1
+        await first.locator(".amend").screenshot(
+            path=artifacts / "amendment-text-changed-phone.png"
+        )
+        await first.screenshot(path=artifacts / "amendment-text-changed-page.png", full_page=True)
+
+        # Another live update (the other table amends again) leaves the box as it is.
+        await second.get_by_label(box).fill("Make the buses free in the whole town.")
+        await second.get_by_role("button", name="Propose the amendment").click()
+        await first.wait_for_selector(".amendment ins >> text=whole")
+        assert await first.get_by_label(box).input_value() == typed
+        await notice.wait_for(state="visible", timeout=10_000)
+
+        # A reload (a phone that slept) keeps what was typed and the version it was for.
+        await first.reload()
+        await connected(first)
+        await notice.wait_for(state="visible", timeout=10_000)
+        assert await first.get_by_label(box).input_value() == typed
+
+        # The author reads the new text and sends the amendment against it.
+        await first.get_by_role("button", name="Write it against the new text").click()
+        await notice.wait_for(state="hidden", timeout=10_000)
+        assert await first.get_by_label(box).input_value() == typed
+        await first.get_by_role("button", name="Propose the amendment").click()
+        await first.wait_for_selector(".amend >> text=Your amendment is with the plenary")
+        amendments = await _amendment_ids(live_day)
+        assert amendments[-1][1:] == (2, typed)
+        # Sent, the form starts again from the text as it stands, after a reload too.
+        assert await first.get_by_label(box).input_value() == "Make the buses free in the centre."
+        await first.reload()
+        await connected(first)
+        assert await first.get_by_label(box).input_value() == "Make the buses free in the centre."
+        await projector.wait_for_selector(".display-recommendations ins >> text=night")
+        await clean(projector)
+        await projector.screenshot(path=artifacts / "amendment-projector.png")

@@ -209,3 +209,21 @@ def test_whatever_the_lead_does_one_question_at_most_is_answered_and_answers_sta
         answered = {q.id for q in board.values() if q.state is S.ANSWERED}
         assert ever_answered <= answered  # answered questions stay in the record
         ever_answered = answered
+
+
+@given(
+    st.lists(st.integers(1, 40), unique=True, max_size=12),
+    st.lists(st.integers(1, 40), unique=True, max_size=6),
+)
+def test_a_chosen_slate_leads_the_queue_in_its_order_and_the_rest_keep_theirs(
+    queue_ids: list[int], chosen: list[int]
+) -> None:
+    order = pl.slate_first(queue_ids, chosen)
+    first = [q for q in chosen if q in queue_ids]
+    assert sorted(order) == sorted(queue_ids)
+    assert order[: len(first)] == first
+    assert order[len(first) :] == [q for q in queue_ids if q not in first]
+
+
+def test_a_slate_of_the_third_and_first_puts_them_ahead_of_the_second() -> None:
+    assert pl.slate_first([1, 2, 3, 4], [3, 1]) == [3, 1, 2, 4]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from fractions import Fraction
 
@@ -234,3 +235,20 @@ def test_the_side_by_side_view_marks_removed_and_added_words() -> None:
     left, right = word_changes("Run buses every ten minutes.", "Run buses every five minutes.")
     assert left == [("same", "Run buses every"), ("removed", "ten"), ("same", "minutes.")]
     assert right == [("same", "Run buses every"), ("added", "five"), ("same", "minutes.")]
+
+
+def test_a_closed_recommendation_takes_a_minority_statement_only_if_it_was_adopted() -> None:
+    closed = RecommendationSettings(phase=Phase.CLOSED)
+    write = dict(level="cannot", table_id=10, text="Night buses first.", signed=False)
+    with pytest.raises(Refused, match="did not adopt"):
+        support.check_statement(closed, replace(BUSES, adopted=False), **write)  # type: ignore[arg-type]
+    made = support.check_statement(closed, replace(BUSES, adopted=True), **write)  # type: ignore[arg-type]
+    assert made.text == "Night buses first."
+    with pytest.raises(Refused, match="Write the statement"):
+        support.check_statement(closed, replace(BUSES, adopted=True), **{**write, "text": " "})  # type: ignore[arg-type]
+
+
+def test_an_empty_or_overlong_amendment_is_refused() -> None:
+    for text, message in ((" ", "Write the recommendation"), ("x" * 1501, "1 too long")):
+        with pytest.raises(Refused, match=message):
+            amendments.propose_amendment(AMENDING, BUSES, table_id=11, base_version=1, text=text)

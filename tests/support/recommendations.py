@@ -28,13 +28,18 @@ async def open_recommendations(day: Day, panel: PanelInfo, **settings: str) -> i
     return step.id
 
 
-async def seats(day: Day, panel: PanelInfo) -> list[int | None]:
-    """The table of each participant, in the order they joined."""
+async def joined(day: Day, panel: PanelInfo) -> list[Participant]:
+    """The participants, in the order they joined."""
     async with day.services.db.reading() as session:
         rows = await session.scalars(
             select(Participant).where(Participant.panel_id == panel.id).order_by(Participant.number)
         )
-        return [p.table_id for p in rows]
+        return list(rows)
+
+
+async def seats(day: Day, panel: PanelInfo) -> list[int | None]:
+    """The table of each participant, in the order they joined."""
+    return [p.table_id for p in await joined(day, panel)]
 
 
 async def stored(day: Day) -> list[RecommendationRow]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
+from facilitation.deliberation.plenary import queue
 from server.db.models import QuestionRow
 from server.db.models_recommendations import QuestionSlate
+from server.db.records import question_of
 from tests.support.day import Day, text_of
 from tests.support.deliberation import open_step
 from tests.support.recommendations import seats
@@ -44,6 +48,22 @@ async def test_the_slate_serves_both_tables_and_an_override_keeps_its_reason(day
     assert slate.ejr["holds"]
     run = text_of((await lead.get(f"/panels/{panel.id}/run")).text)
     assert "Every table's group of questions is represented" in run
+    # The slate leads the queue the experts work through, in its order, marked with the
+    # tables each question serves; the rest follow in the order they stood.
+    names = {q.id: q.text for q in questions}
+    assert await queue_order(day, panel.id) == ["Cost?", "Noise?", "Timeline?", "Who pays?"]
+    run_html = (await lead.get(f"/panels/{panel.id}/run")).text
+    queue = fac_queue(run_html)
+    assert [names[q] for q in queue] == ["Cost?", "Noise?", "Timeline?", "Who pays?"]
+    marks = slate_marks(run_html)
+    labels = {t: f"Table {i + 1}" for i, t in enumerate(sorted(set(tables) - {None}))}
+    assert marks == {
+        by_text["Cost?"]: f"Serves: {labels[tables[0]]}",
+        by_text["Noise?"]: f"Serves: {labels[other_table_id(tables)]}",
+    }
+    display = text_of((await lead.get(f"/d/{panel.display_token}")).text)
+    assert display.index("Cost?") < display.index("Noise?") < display.index("Timeline?")
+    assert display.count("On the experts' slate") == 2
 
     no_reason = await lead.post(
         f"/panels/{panel.id}/slate/override",
@@ -63,3 +83,36 @@ async def test_the_slate_serves_both_tables_and_an_override_keeps_its_reason(day
     ]
     run = text_of((await lead.get(f"/panels/{panel.id}/run")).text)
     assert "Not every group is represented" in run and "Reason for the change: Time" in run
+    # The facilitator's slate leads the queue instead.
+    assert await queue_order(day, panel.id) == ["Cost?", "Timeline?", "Noise?", "Who pays?"]
+    assert set(slate_marks((await lead.get(f"/panels/{panel.id}/run")).text)) == {
+        by_text["Cost?"],
+        by_text["Timeline?"],
+    }
+
+
+def other_table_id(tables: list[int | None]) -> int:
+    return next(t for t in tables if t is not None and t != tables[0])
+
+
+async def queue_order(day: Day, panel_id: int) -> list[str]:
+    """The queue as the plenary rule orders it, from what is stored."""
+    async with day.services.db.reading() as session:
+        everyone = [question_of(r) for r in await session.scalars(select(QuestionRow))]
+    return [q.text for q in queue(everyone, {})]
+
+
+def fac_queue(html: str) -> list[int]:
+    return [int(n) for n in re.findall(r'id="queue-(\d+)"', html)]
+
+
+def slate_marks(html: str) -> dict[int, str]:
+    """Question → the "serves" line of the tablet's queue entries marked as on the slate."""
+    found = {}
+    for item in re.findall(
+        r'<li id="queue-(\d+)" class="[^"]*on-slate[^"]*">(.*?)</li>', html, re.S
+    ):
+        mark = re.search(r'class="slate-mark">.*?</span>\s*(.*?)</p>', item[1], re.S)
+        assert mark, item
+        found[int(item[0])] = mark.group(1).strip()
+    return found

@@ -8,6 +8,7 @@ from server.db.models_recommendations import (
     AmendmentRow,
     CouncilAnswerRow,
     MinorityStatement,
+    RecommendationRow,
     RecommendationVersion,
     SupportLevel,
 )
@@ -28,6 +29,15 @@ async def two_tables(day: Day) -> tuple[PanelInfo, list[Person], Person]:
     lead = await day.staff("facilitator", panel)
     await open_recommendations(day, panel)
     return panel, phones, lead
+
+
+async def drafted(
+    day: Day, panel: PanelInfo, phone: Person, *titles: str
+) -> list[RecommendationRow]:
+    """One table's drafts, each reading as its title."""
+    for title in titles:
+        await phone.post(f"/p/{panel.id}/recommendations", {"title": title, "text": title})
+    return await stored(day)
 
 
 async def test_a_recommendation_goes_from_drafts_through_merge_and_amendment_to_adoption(
@@ -173,9 +183,7 @@ async def test_the_council_answers_only_adopted_recommendations_and_the_page_is_
     day: Day,
 ) -> None:
     panel, phones, lead = await two_tables(day)
-    for title in ("Buses", "Tolls"):
-        await phones[0].post(f"/p/{panel.id}/recommendations", {"title": title, "text": title})
-    buses, tolls = await stored(day)
+    buses, tolls = await drafted(day, panel, phones[0], "Buses", "Tolls")
     for _ in range(2):
         await lead.post(f"/panels/{panel.id}/recommendations/phase")
     for phone in phones:
@@ -228,3 +236,54 @@ async def test_the_council_answers_only_adopted_recommendations_and_the_page_is_
     assert [a["status"] for a in data[0]["answers"]] == ["partly", "accepted"]
     closed_phone = text_of((await phones[0].get(f"/p/{panel.id}")).text)
     assert "What the council did with the recommendations" in closed_phone
+
+
+async def test_bad_amendments_statements_and_answers_are_refused_clearly_and_change_nothing(
+    day: Day,
+) -> None:
+    panel, phones, lead = await two_tables(day)
+    buses, tolls = await drafted(day, panel, phones[0], "Buses", "Tolls")
+    await lead.post(f"/panels/{panel.id}/recommendations/phase")
+    amend = f"/p/{panel.id}/recommendations/{buses.id}/amend"
+    for fields, message in (
+        ({"text": "  ", "base_version": "1"}, "Write the recommendation before saving it."),
+        ({"text": "x" * 1501, "base_version": "1"}, "this one is 1 too long"),
+        ({"text": "Trams."}, "the form did not say which text it amends"),
+    ):
+        refused = await phones[1].post(amend, fields)
+        assert refused.status_code == 409 and message in text_of(refused.text), fields
+    assert await count(day, AmendmentRow) == 0
+
+    await lead.post(f"/panels/{panel.id}/recommendations/phase")
+    for phone in phones:
+        await phone.post(f"/p/{panel.id}/recommendations/{buses.id}/support", {"level": "full"})
+        await phone.post(f"/p/{panel.id}/recommendations/{tolls.id}/support", {"level": "cannot"})
+    await phones[2].post(f"/p/{panel.id}/recommendations/{buses.id}/support", {"level": "cannot"})
+    statement = f"/p/{panel.id}/recommendations/{buses.id}/minority"
+    for text, message in (
+        (" ", "Write the statement before saving it."),
+        ("x" * 1001, "this one is 1 too long"),
+    ):
+        refused = await phones[2].post(statement, {"text": text})
+        assert refused.status_code == 409 and message in text_of(refused.text), text
+    assert await count(day, MinorityStatement) == 0
+
+    await lead.post(f"/panels/{panel.id}/recommendations/phase")
+    [adopted, rejected] = await stored(day)
+    assert (adopted.outcome, rejected.outcome) == ("adopted", "not_adopted")
+    late = await phones[1].post(
+        f"/p/{panel.id}/recommendations/{tolls.id}/minority", {"text": "Tolls are unfair."}
+    )
+    assert late.status_code == 409 and "did not adopt" in text_of(late.text)
+    assert await count(day, MinorityStatement) == 0
+    closed = (await phones[1].get(f"/p/{panel.id}")).text
+    assert f'data-minority="{tolls.id}"' not in closed and f'data-minority="{buses.id}"' in closed
+
+    organiser = await day.staff("organiser")
+    answer = {"status": "accepted", "decided_on": "2026-06-01", "link": ""}
+    for reason, message in (("", "Give the council's reason."), ("x" * 4001, "1 too long")):
+        refused = await organiser.post(
+            f"/panels/{panel.id}/council/{buses.id}", {**answer, "reason": reason}
+        )
+        assert refused.status_code == 409 and message in text_of(refused.text), reason
+    assert await count(day, CouncilAnswerRow) == 0
