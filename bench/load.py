@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import resource
 import statistics
@@ -16,16 +15,9 @@ from typing import TypedDict
 
 import websockets
 
+from bench.browser import Phone
+
 BALLOTS = re.compile(r'data-ballots="(\d+)"')
-
-
-@dataclass
-class Phone:
-    server: str  # http://host:port
-    cookie: str = ""
-    csrf: str = ""
-    seq: int | None = None
-    socket: websockets.ClientConnection | None = None
 
 
 @dataclass
@@ -200,19 +192,3 @@ def summary(name: str, run: Run, peak_kib: list[int]) -> Summary:
         "display_frames": run.display_frames,
         "tallies": len(run.tallies),
     }
-
-
-def peak_memory_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process so far, from /proc."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
