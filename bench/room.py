@@ -81,7 +81,7 @@ LOAD_BOUND = 70.0
 FIRST_STEP = 1
 """Phones join during the briefing; the step changes cycle through these steps."""
 CYCLE = (2, 3, 4, 1)
-SETTLE = 1.0
+SETTLE = 0.5
 
 
 # -- the load processes --------------------------------------------------------------
@@ -151,12 +151,15 @@ class Crowd:
         await self.each("usage")
         self.mark = _own_usage()
 
-    async def usage(self) -> float:
-        """The busiest load process's CPU since `start_usage`, in % of one core."""
-        shares = [100 * r["cpu"] / r["wall"] for r in await self.each("usage")]
+    async def usage(self) -> tuple[float, float]:
+        """The busiest load process's CPU since `start_usage`, in % of one core, and the
+        most any of them waited for a CPU, in % of the time."""
+        replies = await self.each("usage")
+        shares = [100 * r["cpu"] / r["wall"] for r in replies]
         cpu, at = _own_usage()
         shares.append(100 * (cpu - self.mark[0]) / max(1e-9, at - self.mark[1]))
-        return float(max(shares))
+        waited = [100 * r["waited"] / r["wall"] for r in replies]
+        return float(max(shares)), float(max(waited))
 
 
 def _own_usage() -> tuple[float, float]:
@@ -277,6 +280,16 @@ class Target:
 
     def rss_kib(self) -> int:
         return sum(server.rss_kib() for server in self.servers)
+
+    def starving(self) -> Callable[[], float]:
+        """From now: the share of the time the server processes waited for a CPU, in %."""
+        waited, at = sum(s.waited() for s in self.servers), now()
+
+        def share() -> float:
+            spent = sum(s.waited() for s in self.servers) - waited
+            return 100 * spent / max(1e-9, now() - at) / len(self.servers)
+
+        return share
 
     async def step(self, round_: int) -> tuple[str, Callable[[], Awaitable[None]]]:
         raise NotImplementedError
@@ -410,6 +423,7 @@ async def lobby(
     idle = target.rss_kib()
     cpu = target.cpu()
     await crowd.start_usage()
+    starved = target.starving()
     at_once = max(1, math.ceil(arrivals / len(crowd.loads)))
     started = now()
 
@@ -432,8 +446,9 @@ async def lobby(
         total=(max(t[2] for t in times) - started) if times else math.nan,
         server_cpu_per_event=(target.cpu() - cpu) / max(1, len(times)),
         memory_per_phone_kib=(target.rss_kib() - idle) / max(1, len(times)),
-        load_cpu=await crowd.usage(),
+        load=await crowd.usage(),
         held=len(times),
+        server_waited=starved(),
     )
     figures.idle_kib = idle
     return figures
@@ -446,6 +461,7 @@ async def step_change(
     errors: list[str] = []
     cpu_used = 0.0
     await crowd.start_usage()
+    starved = target.starving()
     for round_ in range(rounds):
         key, act = await target.step(round_)
         await crowd.each("arm", key=key)
@@ -491,8 +507,9 @@ async def step_change(
         total=None,
         server_cpu_per_event=cpu_used / max(1, rounds),
         memory_per_phone_kib=(target.rss_kib() - idle_kib) / max(1, crowd.phones),
-        load_cpu=await crowd.usage(),
+        load=await crowd.usage(),
         held=await _held(crowd),
+        server_waited=starved(),
     )
 
 
@@ -515,6 +532,7 @@ async def vote_storm(
     choices = [options[i % len(options)] for i in range(count)]
     cpu = target.cpu()
     await crowd.start_usage()
+    starved = target.starving()
     start = now() + 1.0
     replies = await crowd.all(
         "cast",
@@ -532,7 +550,8 @@ async def vote_storm(
         lambda: bool(display.tallies) and max(n for _, n in display.tallies) >= count, deadline
     )
     server_cpu = target.cpu() - cpu
-    load_cpu = await crowd.usage()
+    load = await crowd.usage()
+    server_waited = starved()
     window = await crowd.each("window")
     phones = sum(w["phones"] for w in window)
     mirror.storm_frames_per_phone = sum(w["frames"] for w in window) / max(1, phones)
@@ -561,8 +580,9 @@ async def vote_storm(
         total=len(answered) / (answered[-1] - start) if answered else 0.0,
         server_cpu_per_event=server_cpu / count,
         memory_per_phone_kib=(target.rss_kib() - idle_kib) / max(1, crowd.phones),
-        load_cpu=load_cpu,
+        load=load,
         held=await _held(crowd),
+        server_waited=server_waited,
     )
 
 

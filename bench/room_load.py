@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import resource
 import sys
@@ -23,7 +24,7 @@ import httpx
 import websockets
 
 from bench.browser import Phone, join_like_a_browser
-from bench.servers import now, until
+from bench.servers import now, until, waited_seconds
 
 BALLOTS = re.compile(r'data-ballots="(\d+)"')
 BARS = re.compile(r'data-option="([^"]+)".*?class="bar-value">\s*(\d+)', re.S)
@@ -82,7 +83,7 @@ class Load:
     phones: dict[int, Held] = field(default_factory=dict)
     key: re.Pattern[str] | None = None
     readers: set[asyncio.Task[None]] = field(default_factory=set)
-    mark: tuple[float, float] = (0.0, 0.0)
+    mark: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     # -- holding phones --------------------------------------------------------------
 
@@ -253,11 +254,11 @@ class Load:
     # -- bookkeeping -----------------------------------------------------------------
 
     def usage(self) -> Reply:
-        """CPU seconds and wall time of this process since the last call."""
+        """CPU seconds, seconds spent waiting for a CPU, and wall time since the last call."""
         use = resource.getrusage(resource.RUSAGE_SELF)
-        cpu, at = use.ru_utime + use.ru_stime, now()
-        before, self.mark = self.mark, (cpu, at)
-        return {"cpu": cpu - before[0], "wall": at - before[1]}
+        cpu, at, waited = use.ru_utime + use.ru_stime, now(), waited_seconds(os.getpid())
+        before, self.mark = self.mark, (cpu, at, waited)
+        return {"cpu": cpu - before[0], "wall": at - before[1], "waited": waited - before[2]}
 
     def held(self) -> Reply:
         open_ = [h for h in self.phones.values() if h.phone.socket and not h.lost]

@@ -99,6 +99,9 @@ class Server:
     def cpu(self) -> float:
         return cpu_seconds(self.process.pid)
 
+    def waited(self) -> float:
+        return waited_seconds(self.process.pid)
+
     def rss_kib(self) -> int:
         return _status_kib(self.process.pid, "VmRSS:")
 
@@ -164,6 +167,22 @@ def _status_kib(pid: int, field: str) -> int:
 
 def peak_memory_kib(pid: int) -> int:
     return _status_kib(pid, "VmHWM:")
+
+
+def waited_seconds(pid: int) -> float:
+    """Time the process's threads were ready to run but waited for a CPU (schedstat).
+
+    On a machine shared with other work this, not the server's code, can be what
+    bounds a figure; the benchmark reports it beside each figure.
+    """
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as stat:
+                total += int(stat.read().split()[1])
+        except OSError:  # the thread ended meanwhile
+            continue
+    return total / 1e9
 
 
 def cpu_seconds(pid: int) -> float:

@@ -39,4 +39,3 @@ async def test_the_crowd_benchmark_runs_every_scenario_without_errors(
         assert row["held"] == PHONES
     assert ours["lobby"]["events"] == PHONES
     assert ours["storm"]["events"] == PHONES
-    assert figures["page_weight"][0] > 0
