@@ -583,6 +583,7 @@ async def vote_storm(
         load=load,
         held=await _held(crowd),
         server_waited=server_waited,
+        rate=rate,
     )
 
 
