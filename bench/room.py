@@ -544,11 +544,12 @@ async def vote_storm(
             "check_mine": target.check_mine,
         },
     )
+    # The right final state counts what the server said it counted (a ballot it refused
+    # is an error of its own, not of every screen too).
+    taken = [choice for r in replies for _, _, choice in r["answered"]]
     last_due = start + (count - 1) / rate
     deadline = max(now(), last_due) + max(10.0, count / 200)
-    await until(
-        lambda: bool(display.tallies) and max(n for _, n in display.tallies) >= count, deadline
-    )
+    await until(lambda: display.counted >= len(taken), deadline)
     server_cpu = target.cpu() - cpu
     load = await crowd.usage()
     server_waited = starved()
@@ -559,14 +560,17 @@ async def vote_storm(
     mirror.ballots = count
     mirror.tally_bytes = list(display.tally_bytes)
     mirror.answer_bytes = [b for r in replies for b in r["answer_bytes"]]
-    answered = sorted(at for r in replies for _, at in r["answered"])
+    answered = sorted(at for r in replies for _, at, _ in r["answered"])
+    retried = [e for r in replies for e in r["retried"]]
+    if retried:
+        print(f"  {len(retried)} ballots were tried again, first: {retried[0]}", flush=True)
     errors = [e for r in replies for e in r["errors"]]
     latencies = _vote_latencies(start, rate, count, display.tallies)
-    missing = count - len(latencies)
+    missing = max(0, len(taken) - len(latencies))
     if missing:
-        errors.append(f"{missing} ballots never showed on the projector")
-    counts = {option: choices.count(option) for option in options}
-    wrong, final = await target.after_storm(crowd, display, count, counts)
+        errors.append(f"{missing} counted ballots never showed on the projector")
+    counts = {option: taken.count(option) for option in options}
+    wrong, final = await target.after_storm(crowd, display, len(taken), counts)
     refused = sum(len(r["errors"]) for r in replies)
     if display.lost:
         final.append(display.lost)

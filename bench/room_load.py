@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import re
 import resource
 import sys
@@ -30,6 +31,8 @@ BALLOTS = re.compile(r'data-ballots="(\d+)"')
 BARS = re.compile(r'data-option="([^"]+)".*?class="bar-value">\s*(\d+)', re.S)
 MINE = re.compile(r'data-mine="([^"]*)"')
 READ_LIMIT = 64 * 1024 * 1024
+TRIES = 5
+"""A ballot's tries before the phone gives up (live.js keeps trying; five is plenty here)."""
 LINGER = 1.0
 """After every phone has the step, frames of the same change still arriving (timer,
 personal fragments) are counted for this long, so the ceiling can mirror them."""
@@ -200,17 +203,12 @@ class Load:
         sent: list[list[Any]] = []
         errors: list[str] = []
         answer_bytes: list[int] = []
+        retried: list[str] = []
 
         async def one(i: int, held: Held, choice: str) -> None:
-            try:
-                response = await held.client.post(
-                    held.phone.server + path,
-                    data={"choice": choice, "idempotency_key": f"bench-ballot-{i:06d}"},
-                    headers={"X-CSRF-Token": held.phone.csrf, "HX-Request": "true"},
-                    timeout=120,
-                )
-            except Exception as error:
-                errors.append(f"ballot {i}: {type(error).__name__}: {error}")
+            response = await self._send(i, held, path, choice, retried)
+            if response is None:
+                errors.append(f"ballot {i}: no answer after {TRIES} tries")
                 return
             answer_bytes.append(len(response.content))
             if response.status_code != 200:
@@ -221,7 +219,7 @@ class Load:
                 if mine is None or choice not in mine.group(1):
                     errors.append(f"ballot {i}: the answer does not show {choice} as counted")
                     return
-            sent.append([i, now()])
+            sent.append([i, now(), choice])
 
         tasks = []
         for i, index, choice in ballots:
@@ -233,7 +231,36 @@ class Load:
                 continue
             tasks.append(asyncio.create_task(one(int(i), held, str(choice))))
         await asyncio.gather(*tasks)
-        return {"answered": sent, "errors": errors, "answer_bytes": answer_bytes}
+        return {
+            "answered": sent,
+            "errors": errors,
+            "answer_bytes": answer_bytes,
+            "retried": retried,
+        }
+
+    async def _send(
+        self, i: int, held: Held, path: str, choice: str, retried: list[str]
+    ) -> httpx.Response | None:
+        """Post a ballot as the phone's queue (static/live.js) does: a lost answer or a 5xx
+        is tried again with the same idempotency key after a backoff with jitter."""
+        delay = 0.5
+        for attempt in range(TRIES):
+            try:
+                response = await held.client.post(
+                    held.phone.server + path,
+                    data={"choice": choice, "idempotency_key": f"bench-ballot-{i:06d}"},
+                    headers={"X-CSRF-Token": held.phone.csrf, "HX-Request": "true"},
+                    timeout=120,
+                )
+                if response.status_code < 500:
+                    return response
+                why = f"{response.status_code}"
+            except httpx.HTTPError as error:
+                why = f"{type(error).__name__}: {error}"
+            retried.append(f"ballot {i}, try {attempt + 1}: {why}")
+            await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+            delay = min(delay * 2, 8.0)
+        return None
 
     async def final(self, ballots: int, counts: dict[str, int], deadline: float) -> Reply:
         """Every phone must end showing the closed tally: all ballots, each option's count."""
