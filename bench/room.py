@@ -61,7 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.browser import log_in_staff
 from bench.prepared import Prepared, prepare
 from bench.room_load import READ_LIMIT, step_key, tally_of
-from bench.room_report import Figures, report
+from bench.room_report import Figures, percentiles_ms, report
 from bench.servers import (
     CEILING,
     ROOT,
@@ -73,6 +73,7 @@ from bench.servers import (
     now,
     processes_of,
     until,
+    waited_seconds,
 )
 
 PHONES_PER_LOAD = 500
@@ -133,7 +134,7 @@ class Crowd:
 
     loads: list[LoadProcess]
     phones: int
-    mark: tuple[float, float] = (0.0, 0.0)
+    mark: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     def share(self, n: int) -> list[int]:
         return list(range(n, self.phones, len(self.loads)))
@@ -153,18 +154,21 @@ class Crowd:
 
     async def usage(self) -> tuple[float, float]:
         """The busiest load process's CPU since `start_usage`, in % of one core, and the
-        most any of them waited for a CPU, in % of the time."""
+        most any of them waited for a CPU, in % of the time; this process (which holds
+        the projector and the tablet) counts as one of them."""
         replies = await self.each("usage")
-        shares = [100 * r["cpu"] / r["wall"] for r in replies]
-        cpu, at = _own_usage()
-        shares.append(100 * (cpu - self.mark[0]) / max(1e-9, at - self.mark[1]))
-        waited = [100 * r["waited"] / r["wall"] for r in replies]
-        return float(max(shares)), float(max(waited))
+        cpu, at, waited = _own_usage()
+        replies.append(
+            {"cpu": cpu - self.mark[0], "wall": at - self.mark[1], "waited": waited - self.mark[2]}
+        )
+        busiest = max(100 * r["cpu"] / max(1e-9, r["wall"]) for r in replies)
+        starved = max(100 * r["waited"] / max(1e-9, r["wall"]) for r in replies)
+        return float(busiest), float(starved)
 
 
-def _own_usage() -> tuple[float, float]:
+def _own_usage() -> tuple[float, float, float]:
     use = resource.getrusage(resource.RUSAGE_SELF)
-    return use.ru_utime + use.ru_stime, now()
+    return use.ru_utime + use.ru_stime, now(), waited_seconds(os.getpid())
 
 
 # -- the screens the parent holds ------------------------------------------------------
@@ -405,17 +409,6 @@ class Ceiling(Target):
 # -- the scenarios -------------------------------------------------------------------
 
 
-def _percentiles(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    if not ordered:
-        return {"p50": math.nan, "p95": math.nan, "p99": math.nan, "max": math.nan}
-
-    def at(p: float) -> float:
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
-
-    return {"p50": at(0.5), "p95": at(0.95), "p99": at(0.99), "max": ordered[-1]}
-
-
 async def lobby(
     target: Target, crowd: Crowd, code: str | None, socket_path: str, arrivals: int
 ) -> Figures:
@@ -488,10 +481,10 @@ async def step_change(
         mirror.step_frames_per_phone.append(sum(r["frames"] for r in replies) / max(1, phones))
         mirror.step_bytes_per_phone.append(sum(r["bytes"] for r in replies) / max(1, phones))
         mirror.display_step_bytes.append(display.step_bytes)
-        round_figures = _percentiles(this_round)
+        shown = percentiles_ms(this_round)
         print(
-            f"  round {round_ + 1}: p50 {1000 * round_figures['p50']:.0f} ms, "
-            f"p99 {1000 * round_figures['p99']:.0f} ms, missing {missing}",
+            f"  round {round_ + 1}: p50 {shown['p50']:.0f} ms, "
+            f"p99 {shown['p99']:.0f} ms, missing {missing}",
             flush=True,
         )
         if missing:

@@ -37,14 +37,19 @@ class Figures:
         return self.load[0]
 
     def ms(self) -> dict[str, float]:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return {"p50": math.nan, "p95": math.nan, "p99": math.nan, "max": math.nan}
+        return percentiles_ms(self.latencies)
 
-        def at(p: float) -> float:
-            return 1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
-        return {"p50": at(0.5), "p95": at(0.95), "p99": at(0.99), "max": 1000 * ordered[-1]}
+def percentiles_ms(seconds: list[float]) -> dict[str, float]:
+    """p50, p95, p99 and max of latencies in seconds, in milliseconds."""
+    ordered = sorted(seconds)
+    if not ordered:
+        return {"p50": math.nan, "p95": math.nan, "p99": math.nan, "max": math.nan}
+
+    def at(p: float) -> float:
+        return 1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+    return {"p50": at(0.5), "p95": at(0.95), "p99": at(0.99), "max": 1000 * ordered[-1]}
 
 
 @dataclass(frozen=True)
