@@ -11,6 +11,7 @@ import websockets
 
 from bench.prepared import STAFF_EMAIL, STAFF_PASSWORD
 
+TITLE = re.compile(r"<title>([^<]*)</title>")
 CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 SEQ = re.compile(r'data-seq="(\d+)"')
 
@@ -24,22 +25,28 @@ class Phone:
     socket: websockets.ClientConnection | None = None
 
 
+def said(response: httpx.Response) -> str:
+    """An answer in one line: its page's title, or the start of its text."""
+    title = TITLE.search(response.text)
+    return " ".join((title.group(1) if title else response.text[:120]).split())
+
+
 async def join_like_a_browser(client: httpx.AsyncClient, phone: Phone, code: str) -> None:
     """The front page for a session, the code, then the phone's page and its seq."""
     page = await client.get(phone.server + "/")
     found = CSRF.search(page.text)
     if not found:
-        raise RuntimeError(f"front page {page.status_code}: {page.text[:200]}")
+        raise RuntimeError(f"front page {page.status_code}: {said(page)}")
     phone.csrf = found.group(1)
     response = await client.post(
         phone.server + "/join", data={"code": code, "csrf_token": phone.csrf}
     )
     if response.status_code != 303:
-        raise RuntimeError(f"join {response.status_code}: {response.text[:200]}")
+        raise RuntimeError(f"join {response.status_code}: {said(response)}")
     phone.cookie = f"borgerpanel={client.cookies['borgerpanel']}"
     page = await client.get(phone.server + response.headers["location"])
     if page.status_code != 200:
-        raise RuntimeError(f"phone page {page.status_code}: {page.text[:200]}")
+        raise RuntimeError(f"phone page {page.status_code}: {said(page)}")
     seq = SEQ.search(page.text)
     phone.seq = int(seq.group(1)) if seq else None
 
@@ -71,7 +78,7 @@ async def log_in_staff(client: httpx.AsyncClient, server: str) -> str:
         data={"email": STAFF_EMAIL, "password": STAFF_PASSWORD, "csrf_token": found.group(1)},
     )
     if response.status_code != 303:
-        raise RuntimeError(f"login {response.status_code}: {response.text[:200]}")
+        raise RuntimeError(f"login {response.status_code}: {said(response)}")
     # A fresh session on login comes with a fresh token: read it from a staff page.
     page = await client.get(server + "/panels")
     found = CSRF.search(page.text)

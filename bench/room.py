@@ -452,6 +452,7 @@ async def step_change(
 ) -> Figures:
     latencies: list[float] = []
     errors: list[str] = []
+    missed = 0
     cpu_used = 0.0
     await crowd.start_usage()
     starved = target.starving()
@@ -488,6 +489,7 @@ async def step_change(
             flush=True,
         )
         if missing:
+            missed += missing
             errors.append(f"round {round_ + 1}: {missing} phones missed the step")
         await asyncio.sleep(SETTLE)
     return Figures(
@@ -495,7 +497,7 @@ async def step_change(
         target.name,
         rounds,
         latencies,
-        crowd.phones * rounds - len(latencies),
+        missed,
         errors[:4],
         total=None,
         server_cpu_per_event=cpu_used / max(1, rounds),
@@ -521,8 +523,13 @@ async def vote_storm(
     display.tallies.clear()
     display.tally_bytes.clear()
     display.counted = 0
-    count = crowd.phones
+    # Every held phone casts one ballot; ballot i is the i-th of them on the timetable.
+    held = sorted(i for r in await crowd.each("held") for i in r["indexes"])
+    count = len(held)
+    if count < crowd.phones:
+        print(f"  only the {count} phones held cast a ballot", flush=True)
     choices = [options[i % len(options)] for i in range(count)]
+    owner = {index: n for n in range(len(crowd.loads)) for index in crowd.share(n)}
     cpu = target.cpu()
     await crowd.start_usage()
     starved = target.starving()
@@ -532,7 +539,9 @@ async def vote_storm(
         lambda n: {
             "start": start,
             "rate": rate,
-            "ballots": [[i, i, choices[i]] for i in crowd.share(n)],
+            "ballots": [
+                [i, index, choices[i]] for i, index in enumerate(held) if owner[index] == n
+            ],
             "path": target.ballot_path,
             "check_mine": target.check_mine,
         },

@@ -290,7 +290,12 @@ class Load:
     def held(self) -> Reply:
         open_ = [h for h in self.phones.values() if h.phone.socket and not h.lost]
         lost = [f"phone {h.index}: {h.lost}" for h in self.phones.values() if h.lost]
-        return {"held": len(open_), "lost": lost[:3], "lost_count": len(lost)}
+        return {
+            "held": len(open_),
+            "indexes": [h.index for h in open_],
+            "lost": lost[:3],
+            "lost_count": len(lost),
+        }
 
     async def close(self) -> Reply:
         for held in self.phones.values():
