@@ -125,18 +125,22 @@ def held(phones: list[Phone]) -> int:
 
 
 def latencies(run: Run) -> list[float]:
+    return vote_latencies(run.scheduled, run.tallies)
+
+
+def vote_latencies(scheduled: list[float], tallies: list[tuple[float, int]]) -> list[float]:
     """For ballot i (in timetable order): first tally counting at least i+1 ballots."""
-    tallies = sorted(run.tallies)
+    ordered = sorted(tallies)
     out = []
     j = 0
     best = 0
-    for i, due in enumerate(sorted(run.scheduled)):
-        while best < i + 1 and j < len(tallies):
-            best = max(best, tallies[j][1])
+    for i, due in enumerate(sorted(scheduled)):
+        while best < i + 1 and j < len(ordered):
+            best = max(best, ordered[j][1])
             j += 1
         if best < i + 1:
             break
-        seen_at = tallies[j - 1][0]
+        seen_at = ordered[j - 1][0]
         out.append(max(0.0, seen_at - due))
     return out
 

@@ -59,6 +59,7 @@ import websockets
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.browser import log_in_staff
+from bench.load import vote_latencies
 from bench.prepared import Prepared, prepare
 from bench.room_load import READ_LIMIT, step_key, tally_of
 from bench.room_report import Figures, percentiles_ms, report
@@ -567,7 +568,7 @@ async def vote_storm(
     if retried:
         print(f"  {len(retried)} ballots were tried again, first: {retried[0]}", flush=True)
     errors = [e for r in replies for e in r["errors"]]
-    latencies = _vote_latencies(start, rate, count, display.tallies)
+    latencies = vote_latencies([start + i / rate for i in range(count)], display.tallies)
     missing = max(0, len(taken) - len(latencies))
     if missing:
         errors.append(f"{missing} counted ballots never showed on the projector")
@@ -591,25 +592,6 @@ async def vote_storm(
         server_waited=server_waited,
         rate=rate,
     )
-
-
-def _vote_latencies(
-    start: float, rate: float, count: int, tallies: list[tuple[float, int]]
-) -> list[float]:
-    """Ballot i is shown by the first tally counting at least i+1 ballots."""
-    out = []
-    j = best = 0
-    seen_at = 0.0
-    ordered = sorted(tallies)
-    for i in range(count):
-        while best < i + 1 and j < len(ordered):
-            seen_at, n = ordered[j]
-            best = max(best, n)
-            j += 1
-        if best < i + 1:
-            break
-        out.append(max(0.0, seen_at - (start + i / rate)))
-    return out
 
 
 async def _held(crowd: Crowd) -> int:
