@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import resource
 import statistics
@@ -16,16 +15,9 @@ from typing import TypedDict
 
 import websockets
 
+from bench.browser import Phone
+
 BALLOTS = re.compile(r'data-ballots="(\d+)"')
-
-
-@dataclass
-class Phone:
-    server: str  # http://host:port
-    cookie: str = ""
-    csrf: str = ""
-    seq: int | None = None
-    socket: websockets.ClientConnection | None = None
 
 
 @dataclass
@@ -133,18 +125,22 @@ def held(phones: list[Phone]) -> int:
 
 
 def latencies(run: Run) -> list[float]:
+    return vote_latencies(run.scheduled, run.tallies)
+
+
+def vote_latencies(scheduled: list[float], tallies: list[tuple[float, int]]) -> list[float]:
     """For ballot i (in timetable order): first tally counting at least i+1 ballots."""
-    tallies = sorted(run.tallies)
+    ordered = sorted(tallies)
     out = []
     j = 0
     best = 0
-    for i, due in enumerate(sorted(run.scheduled)):
-        while best < i + 1 and j < len(tallies):
-            best = max(best, tallies[j][1])
+    for i, due in enumerate(sorted(scheduled)):
+        while best < i + 1 and j < len(ordered):
+            best = max(best, ordered[j][1])
             j += 1
         if best < i + 1:
             break
-        seen_at = tallies[j - 1][0]
+        seen_at = ordered[j - 1][0]
         out.append(max(0.0, seen_at - due))
     return out
 
@@ -200,19 +196,3 @@ def summary(name: str, run: Run, peak_kib: list[int]) -> Summary:
         "display_frames": run.display_frames,
         "tallies": len(run.tallies),
     }
-
-
-def peak_memory_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process so far, from /proc."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks

@@ -36,7 +36,8 @@ async def wire_bytes(client: httpx.AsyncClient, url: str) -> tuple[int, str]:
     return len(raw), (gzip.decompress(raw) if encoded else raw).decode()
 
 
-async def main() -> None:
+async def measure() -> tuple[list[tuple[str, int]], int]:
+    """Bytes on the wire of the page and each asset it links; then of a revisit."""
     with tempfile.TemporaryDirectory() as data:
         async with running_app(settings_for(Path(data))) as app:
             day = Day(app.state.services, "http://testserver", app)
@@ -48,6 +49,11 @@ async def main() -> None:
                 rows.append((url, (await wire_bytes(phone.http, url))[0]))
             revisit, _ = await wire_bytes(phone.http, f"/p/{panel.id}")
             await day.close()
+    return rows, revisit
+
+
+async def main() -> None:
+    rows, revisit = await measure()
     first = sum(size for _, size in rows)
     print("| what | bytes on the wire |\n| --- | --- |")
     for url, size in rows:

@@ -31,8 +31,9 @@ import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.load import Phone
-from bench.vote_latency import SECRET, Server, join, prepare
+from bench.browser import Phone, join
+from bench.prepared import prepare
+from bench.servers import SECRET, SERVE, Server
 
 RESTARTING = 1012
 
@@ -105,9 +106,9 @@ async def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         env = {"BORGERPANEL_SECRET_KEY": SECRET, "BORGERPANEL_DATA_DIR": f"{work}/data"}
-        command = [sys.executable, "-m", "server.cli", "serve"]
-        panel_id, code, _display, _options = await prepare(env, args.phones)
-        server = Server(command, env, Path(work) / "server.log")
+        panel = await prepare(env, args.phones)
+        panel_id, code = panel.panel_id, panel.code
+        server = Server(SERVE, env, Path(work) / "server.log")
         await ready_after(server)
         phones = [Phone(server.url) for _ in range(args.phones)]
         async with httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=50)) as pool:
@@ -131,7 +132,7 @@ async def main() -> None:
             server.process.wait(30)
             exited = time.monotonic() - stopped
             port = server.port
-            server = Server(command, env, Path(work) / "server.log", port=port)
+            server = Server(SERVE, env, Path(work) / "server.log", port=port)
             ready = await ready_after(server)
             at_ready = time.monotonic()
             await asyncio.gather(*(s.back.wait() for s in screens))
