@@ -7,6 +7,7 @@ Routes reach for what they need here and hand commands only that: the units of w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from starlette.requests import HTTPConnection
 
@@ -15,6 +16,7 @@ from server.db.engine import Database
 from server.draw_runner import DrawRunner
 from server.live.announce import Announcer
 from server.live.hub import Hub
+from server.ops import opinion
 from server.ops.ballot_writer import BallotWriter
 from server.ops.unit import Units
 from server.render import Renderer
@@ -37,6 +39,7 @@ class Services:
         self.hub = Hub(self.broker, self.db, self.renderer, self.settings.secret_key)
         self.announce = Announcer(self.broker)
         self.units = Units(self.db, self.announce, self.settings.secret_key)
+        self.hub.opinion.keep = partial(opinion.keep_groups, self.units)
         self.ballots = BallotWriter(self.units)
         self.draws = DrawRunner(self.units)
 

@@ -24,6 +24,7 @@ clustering does on the public conversations we test against.
 from __future__ import annotations
 
 import string
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
@@ -134,6 +136,14 @@ def _base_clusters(
         return np.zeros((0, 2)), np.zeros(0, dtype=np.int64)
     start = _grown(earlier, distinct, k) if earlier is not None and len(earlier) else None
     labels, centres = _kmeans(points, k, start, None, starts=1)
+    # A warm start can leave a centre with nobody nearest; polismath drops such empty
+    # clusters (`cluster-step`), so an empty base cluster neither weighs nor counts in
+    # the silhouette here either.
+    used = np.unique(labels)
+    if len(used) < len(centres):
+        renumbered = np.full(len(centres), -1, dtype=np.int64)
+        renumbered[used] = np.arange(len(used))
+        labels, centres = renumbered[labels], centres[used]
     return centres, labels
 
 
@@ -150,7 +160,10 @@ def _kmeans(
         model = KMeans(n_clusters=k, n_init=starts, max_iter=ITERATIONS, random_state=0)
     # One thread: a server runs several of these beside its event loop, on few cores,
     # and BLAS/OpenMP threads fighting over them made one computation 5× slower.
-    with threadpool_limits(1):
+    with threadpool_limits(1), warnings.catch_warnings():
+        # Fewer distinct clusters than asked for is an outcome here, not a fault: the
+        # empty ones are dropped (`_base_clusters`) or the k is not tried (`cluster`).
+        warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(data, sample_weight=weights)
     return model.labels_.astype(np.int64), np.asarray(model.cluster_centers_, dtype=np.float64)
 

@@ -5,6 +5,8 @@ members are drawn as "in a small group" (one neutral colour), its figures are le
 and in counts per table it is folded into "smaller groups". A table's count for a group
 is shown only when it reaches the minimum too, because "2 of table 3 are in group B"
 next to group B's statements says too much about two people a facilitator can see.
+For the same reason what unites and divides a table (`table_statements`) is told from
+the groups that reach the minimum there, never from the table's own votes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 from facilitation.errors import N_, Refused
 from facilitation.opinion.groups import OpinionGroups
+from facilitation.opinion.statistics import consensus, divisiveness
 
 DEFAULT_MIN_GROUP = 5
 MIN_GROUP_RANGE = (3, 50)
@@ -70,3 +73,39 @@ def table_groups(
         elsewhere=clustered - sum(visible.values()),
         unclustered=len(at_table) - clustered,
     )
+
+
+@dataclass(frozen=True)
+class TableStatements:
+    """What unites and what divides the people at one table, told from the panel's groups."""
+
+    groups: tuple[str, ...]
+    """The groups with at least the minimum of people at this table (its shown counts)."""
+    unites: tuple[int, ...]
+    """Statements all these groups agree with, most first (consensus over them)."""
+    divides: tuple[int, ...]
+    """Statements these groups split on, most first; none with fewer than two groups."""
+
+
+def table_statements(result: OpinionGroups, row: TableGroups, top: int = 3) -> TableStatements:
+    """The table's view of what unites and divides, safe at tables of five to eight.
+
+    Built only from figures already shown: the panel-wide votes of each group (a group
+    of at least the minimum) and the table's counts that reach the minimum. Nothing is
+    counted over the table's own votes, where "everyone here agrees" would tell how
+    each person a facilitator can see voted, and a group with fewer people than the
+    minimum at the table is left out, as in the counts.
+    """
+    groups = tuple(sorted(row.counts))
+    if not groups:
+        return TableStatements((), (), ())
+    votes = {g: result.votes[g] for g in groups}
+    together = consensus(votes)
+    unites = tuple(sorted(together, key=lambda s: (-together[s], s))[:top])
+    divides: tuple[int, ...] = ()
+    if len(groups) >= 2:
+        spread = divisiveness(votes)
+        divides = tuple(
+            sorted((s for s in spread if spread[s] > 0), key=lambda s: (-spread[s], s))[:top]
+        )
+    return TableStatements(groups, unites, divides)

@@ -329,3 +329,21 @@ class SurveyAnswer(Base):
     item_key: Mapped[str] = mapped_column(String(40))
     answer: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OpinionState(Base):
+    """A discussion's opinion groups as last computed, shared by every server process.
+
+    `memory` is what the next update starts from (`facilitation.opinion.state`), computed
+    from the votes whose fingerprint is `votes`, starting from `started`. A cache of
+    what the votes imply, kept so that group A is the same group on every process.
+    """
+
+    __tablename__ = "opinion_states"
+    step_id: Mapped[int] = mapped_column(
+        ForeignKey("steps.id", ondelete="CASCADE"), primary_key=True
+    )
+    votes: Mapped[str] = mapped_column(String(64))
+    started: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    memory: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,9 +7,11 @@ of its start are coalesced into one more computation. The arithmetic (PCA, k-mea
 hundreds of points) runs in a worker thread, never on the event loop, and the result
 is handed to the panel's channel as an `opinion` change for the screens that show it.
 
-Every process with screens of the panel computes from the same votes in the database;
-what one update hands the next (`Memory`: letters, number of groups) stays in the
-process, like the channel's rendered fragments.
+Every process with screens of the panel computes from the same votes in the database,
+and from the same history: what one update hands the next (`Memory`: letters, number
+of groups) is stored in the database by whichever process computed it (`keep`, the
+`keep_groups` command) and read by the others before they compute, so group A is the
+same people on every process (see `facilitation.opinion.state`).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from facilitation.opinion.groups import (
     Memory,
@@ -28,7 +31,7 @@ from facilitation.opinion.groups import (
 )
 from server.db.engine import Database
 from server.db.models import Panel, Step
-from server.read.opinion import discussion_votes
+from server.read.opinion import discussion_votes, stored_groups
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +52,17 @@ class Latest:
     """How long the computation took (in its thread)."""
 
 
+Keep = Callable[[int, int, str, dict[str, Any] | None, dict[str, Any]], Awaitable[None]]
+"""Stores a computed state: panel, step, votes' fingerprint, the state it started from, it."""
+
+
 class OpinionRoom:
     def __init__(self, db: Database, updated: Callable[[int], None]) -> None:
         self.db = db
         self.updated = updated
+        self.keep: Keep | None = None
+        """Set by `Services` (a command: this module reads only)."""
         self._latest: dict[int, Latest] = {}
-        self._memory: dict[tuple[int, int], Memory] = {}
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._dirty: set[int] = set()
 
@@ -103,16 +111,46 @@ class OpinionRoom:
             if step is None or step.kind != "discussion":
                 return False
             data = await discussion_votes(session, step.id)
-        key = (panel_id, step.id)
-        earlier = self._memory.get(key)
+            stored = await stored_groups(session, step.id)
 
-        def work() -> tuple[OpinionGroups | TooFewVotes, float]:
+        def work() -> tuple[OpinionGroups | TooFewVotes, float, Computed | None]:
+            from facilitation.opinion.state import (
+                memory_from_json,
+                memory_to_json,
+                votes_fingerprint,
+            )
+
             began = time.perf_counter()
+            votes = votes_fingerprint(data.votes, data.hidden)
+            # The stored groups of these very votes: recompute them from where their
+            # process started, which gives the same groups; else build on them.
+            start = (stored.started if stored.votes == votes else stored.memory) if stored else None
+            earlier: Memory | None = memory_from_json(start) if start is not None else None
             result = compute_opinion_groups(data.votes, data.hidden, earlier)
-            return result, time.perf_counter() - began
+            kept = (
+                Computed(votes, start, memory_to_json(result.memory))
+                if isinstance(result, OpinionGroups) and (stored is None or stored.votes != votes)
+                else None
+            )
+            return result, time.perf_counter() - began, kept
 
-        result, seconds = await asyncio.to_thread(work)
-        if isinstance(result, OpinionGroups):
-            self._memory[key] = result.memory
+        result, seconds, computed = await asyncio.to_thread(work)
         self._latest[panel_id] = Latest(step.id, result, data.texts, seconds)
+        if computed is not None and self.keep is not None:
+            try:
+                await self.keep(
+                    panel_id, step.id, computed.votes, computed.started, computed.memory
+                )
+            except Exception:
+                # The screens still get these groups; the next computation stores again.
+                log.exception("storing the opinion groups of panel %s failed", panel_id)
         return True
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A new state to store for the other processes."""
+
+    votes: str
+    started: dict[str, Any] | None
+    memory: dict[str, Any]

@@ -3,18 +3,21 @@
 Each discussion step is one Pol.is conversation: its approved arguments are the
 statements, the votes on them the matrix. Arguments hidden, withdrawn or merged away
 after people voted on them are passed as hidden (Pol.is's moderated-out statements).
+`stored_groups` reads the groups last computed by any server process
+(`facilitation.opinion.state`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from facilitation.deliberation.statements import StatementVote, VoteChoice
 from facilitation.deliberation.states import ArgumentState
-from server.db.models import ArgumentRow
+from server.db.models import ArgumentRow, OpinionState
 from server.db.models import StatementVote as StatementVoteRow
 
 
@@ -49,3 +52,18 @@ async def discussion_votes(session: AsyncSession, step_id: int) -> DiscussionVot
         hidden=frozenset(a for a, _, _ in arguments if a not in approved),
         texts={a: text for a, state, text in arguments if a in approved},
     )
+
+
+@dataclass(frozen=True)
+class StoredGroups:
+    votes: str
+    """Fingerprint of the votes `memory` was computed from."""
+    started: dict[str, Any] | None
+    memory: dict[str, Any]
+
+
+async def stored_groups(session: AsyncSession, step_id: int) -> StoredGroups | None:
+    row = await session.get(OpinionState, step_id, populate_existing=True)
+    if row is None:
+        return None
+    return StoredGroups(row.votes, row.started, row.memory)

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from facilitation.opinion.groups import OpinionGroups, TooFewVotes
-from facilitation.opinion.privacy import TableGroups, shown_groups, table_groups
+from facilitation.opinion.privacy import (
+    TableGroups,
+    shown_groups,
+    table_groups,
+    table_statements,
+)
 from facilitation.opinion.statistics import GroupVotes, Representative
 from server.db.rows import opinion_settings
 from server.live import audiences as aud
@@ -24,6 +29,7 @@ from server.screens.registry import fragment
 
 TOPICS = ("opinion", "opinion_settings", "agenda", "panel")
 TOP = 5
+TABLE_TOP = 3
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,29 @@ async def opinion_context(view: PanelView) -> dict[str, Any]:
     return context
 
 
+@dataclass(frozen=True)
+class TableView:
+    """One table on the tablet: its counts per group, what unites and divides it."""
+
+    label: str
+    counts: TableGroups
+    groups: tuple[str, ...]
+    unites: list[StatementLine]
+    divides: list[StatementLine]
+
+
+def _table_view(result: OpinionGroups, latest: Latest, label: str, row: TableGroups) -> TableView:
+    seen = table_statements(result, row, TABLE_TOP)
+    groups = list(seen.groups)
+    return TableView(
+        label,
+        row,
+        seen.groups,
+        _lines(result, latest, list(seen.unites), result.consensus, groups),
+        _lines(result, latest, list(seen.divides), result.divisiveness, groups),
+    )
+
+
 @fragment("fac-opinion", aud.FACILITATORS, TOPICS, "facilitator/_opinion.html", volatile=True)
 async def facilitator_opinion(view: PanelView, audience: str) -> dict[str, Any]:
     context = await opinion_context(view)
@@ -96,8 +125,11 @@ async def facilitator_opinion(view: PanelView, audience: str) -> dict[str, Any]:
     if isinstance(result, OpinionGroups):
         minimum = int(str(context["settings"]["min_group"]))
         seating = {p.id: p.table_id for p in await view.participants()}
-        tables: list[tuple[str, TableGroups]] = [
-            (t.label, table_groups(result, seating, t.id, minimum)) for t in await view.tables()
+        tables = [
+            _table_view(
+                result, context["latest"], t.label, table_groups(result, seating, t.id, minimum)
+            )
+            for t in await view.tables()
         ]
         represent: dict[str, list[tuple[Representative, str]]] = {
             g: [

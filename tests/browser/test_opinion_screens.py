@@ -117,6 +117,19 @@ async def test_sixty_phones_vote_and_the_tablet_and_projector_show_groups_within
         assert await axe_violations(tablet) == []
         assert await axe_violations(projector) == []
         await tablet.screenshot(path=artifacts / "opinion-tablet.png", full_page=True)
+        # Phones are seated in turn, so each table of ten is one camp: one group there.
+        first_table = tablet.locator("#fac-opinion details.opinion-table").first
+        await first_table.locator("summary").click()
+        assert "Table 1: group " in await first_table.locator("summary").inner_text()
+        await first_table.get_by_text("What unites them").wait_for()
+        await first_table.get_by_text("Only one group has 5 people or more here.").wait_for()
+        assert await axe_violations(tablet) == []
+        await first_table.screenshot(path=artifacts / "opinion-tablet-table.png")
+        await tablet.set_viewport_size({"width": 320, "height": 640})
+        assert await first_table.evaluate("e => e.scrollWidth <= e.clientWidth")
+        await first_table.screenshot(path=artifacts / "opinion-tablet-table-320.png")
+        await tablet.set_viewport_size({"width": 1920, "height": 1080})
+        await tablet.screenshot(path=artifacts / "opinion-tablet-1920.png")
         await projector.screenshot(path=artifacts / "opinion-projector.png")
 
         host = urlparse(live_day.base_url).hostname or "127.0.0.1"

@@ -7,7 +7,12 @@ import pytest
 from facilitation.deliberation.statements import StatementVote, VoteChoice
 from facilitation.errors import Refused
 from facilitation.opinion.groups import OpinionGroups, compute_opinion_groups
-from facilitation.opinion.privacy import parse_min_group, shown_groups, table_groups
+from facilitation.opinion.privacy import (
+    parse_min_group,
+    shown_groups,
+    table_groups,
+    table_statements,
+)
 from server.screens.opinion_map import NEUTRAL, opinion_map
 
 A, D = VoteChoice.AGREE, VoteChoice.DISAGREE
@@ -51,3 +56,40 @@ def test_an_impossible_minimum_is_refused(value: str) -> None:
     with pytest.raises(Refused):
         parse_min_group(value)
     assert parse_min_group("7") == 7
+
+
+def two_camps() -> OpinionGroups:
+    """30 people agree with the even statements, 30 with the odd; all agree with 0."""
+    votes = [
+        StatementVote(p, s, A if s == 0 or s % 2 == p % 2 else D)
+        for p in range(60)
+        for s in range(10)
+    ]
+    result = compute_opinion_groups(votes)
+    assert isinstance(result, OpinionGroups)
+    assert sorted(result.sizes.values()) == [30, 30]
+    return result
+
+
+def test_what_unites_and_divides_a_table_comes_from_the_groups_that_reach_the_minimum_there() -> (
+    None
+):
+    result = two_camps()
+    # Table 1: five of each camp; table 2: five of camp 0 and two of camp 1; table 3: four.
+    seating: dict[int, int | None] = dict.fromkeys(range(60))
+    seating.update({p: 1 for p in range(10)})
+    seating.update({p: 2 for p in (10, 12, 14, 16, 18, 11, 13)})
+    seating.update({p: 3 for p in (20, 21, 22, 23)})
+    mixed = table_statements(result, table_groups(result, seating, 1, 5))
+    assert mixed.groups == tuple(sorted(result.sizes))
+    assert mixed.unites[0] == 0  # the statement everyone agrees with
+    assert mixed.divides and 0 not in mixed.divides
+
+    two_of_camp_one = table_statements(result, table_groups(result, seating, 2, 5))
+    assert two_of_camp_one.groups == (result.groups[10],)
+    assert two_of_camp_one.divides == ()
+    # The two people of the other camp change nothing: they are not there to be seen.
+    without_them = {**seating, 11: None, 13: None}
+    assert table_statements(result, table_groups(result, without_them, 2, 5)) == two_of_camp_one
+
+    assert table_statements(result, table_groups(result, seating, 3, 5)).groups == ()

@@ -45,7 +45,7 @@ async def two_servers(tmp_path: Path, redis_url: str) -> AsyncIterator[tuple[Day
         ]
         try:
             for server in servers:
-                await asyncio.to_thread(server.wait_ready)
+                await asyncio.to_thread(server.wait_ready, 90)  # a loaded CI machine
             settings = settings_for(tmp_path / "setup", **extra)
             broker = RedisBroker(redis_url, namespace)
             await broker.start()
