@@ -115,6 +115,13 @@ async def postgres() -> AsyncIterator[str]:
         await admin.close()
 
 
+def tables_for(phones: int) -> int:
+    """Eight phones a table, as in a panel, up to the most tables a panel may have."""
+    from facilitation.panel import TABLES_MAX
+
+    return min(TABLES_MAX, max(1, phones // 8))
+
+
 async def prepare(env: dict[str, str], phones: int) -> tuple[int, str, str, list[str]]:
     """A panel whose open step is a live single-choice vote; (id, code, display, options)."""
     from server.broker.memory import MemoryBroker
@@ -140,7 +147,7 @@ async def prepare(env: dict[str, str], phones: int) -> tuple[int, str, str, list
             services.units, "bench@example.org", "Bench", "bench-password-1", "organiser"
         )
         panel_id = await panels.create_panel(
-            services.units, owner, "Benchmark", "", "en", max(1, phones // 8)
+            services.units, owner, "Benchmark", "", "en", tables_for(phones)
         )
         ids = [
             await proposals.add(services.units, panel_id, SYSTEM, f"Option {n}", "")

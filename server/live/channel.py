@@ -48,8 +48,13 @@ log = logging.getLogger(__name__)
 
 GAP_WAIT = 2.0
 """How long a missing seq may be late (two processes publish out of order) before resync."""
-COALESCE = 0.2
-"""At most five renders a second of topics that change in bursts (votes, joins)."""
+COALESCE = 0.05
+"""Topics that change in bursts (votes, joins) reach the display and the facilitators
+at most twenty times a second: few sockets, so a render each costs little."""
+PHONE_COALESCE = 1.0
+"""... and the phones at most once a second, always ending on the latest state: a
+room of phones costs one message per phone per flush, and a tally that moves twenty
+times a second is not read any better on a phone than one that moves once."""
 COALESCED_TOPICS = frozenset(
     {
         "tables",
@@ -105,9 +110,34 @@ class Resync:
     socket: LiveSocket | None
 
 
+@dataclass(eq=False)
+class Cadence:
+    """Coalesced topics waiting for their audiences' next flush, at most one per `interval`."""
+
+    interval: float
+    pending: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    scheduled: bool = False
+    due: float = 0.0
+    """The earliest the next flush may start."""
+
+    def flushed(self, started: float, took: float) -> None:
+        """A flush that took long (a moderation queue of hundreds of arguments) spaces
+        the next one out, so rendering never takes more than 1/FLUSH_SHARE of the
+        panel's task and the room's requests are still answered."""
+        self.due = started + max(self.interval, FLUSH_SHARE * took)
+
+
+FLUSH_SHARE = 4.0
+
+PHONE_KINDS = frozenset({aud.PHONES, "table", "participant"})
+"""Audience kinds that phones hold: their coalesced topics go at `PHONE_COALESCE`."""
+
+
 @dataclass(frozen=True)
 class Flush:
-    """Render the coalesced topics now."""
+    """Render one cadence's coalesced topics now."""
+
+    cadence: Cadence
 
 
 @dataclass(frozen=True)
@@ -155,9 +185,8 @@ class PanelChannel:
         self.jobs: asyncio.Queue[Job] = asyncio.Queue()
         self.watermark = 0
         self.seen: set[int] = set()
-        self.pending: dict[str, set[str]] = defaultdict(set)
-        self._flush_scheduled = False
-        self._last_flush = 0.0
+        self.screens = Cadence(COALESCE)
+        self.phones = Cadence(PHONE_COALESCE)
         self._gap_scheduled = False
         self._repair_scheduled = False
         # Rendered fragments by (audience, language), valid until a change touches one of
@@ -213,7 +242,8 @@ class PanelChannel:
         return (
             self.jobs.empty()
             and not self._busy
-            and not self._flush_scheduled
+            and not self.screens.scheduled
+            and not self.phones.scheduled
             and not self._gap_scheduled
             and not self._repair_scheduled
             and not self._arrivals
@@ -273,8 +303,8 @@ class PanelChannel:
                 self._on_detach(socket)
             case Resync(socket):
                 await self._resync(socket)
-            case Flush():
-                await self._flush()
+            case Flush(cadence):
+                await self._flush(cadence)
             case CheckGap():
                 await self._check_gap()
             case Repair():
@@ -336,26 +366,29 @@ class PanelChannel:
         immediate = set(change.topics) - COALESCED_TOPICS
         if coalesced:
             for audience in change.audiences:
-                self.pending[audience] |= coalesced
-            if not self._flush_scheduled:
-                # Leading edge: after a quiet spell the first change goes out at once;
-                # changes that follow within COALESCE wait for one combined render.
-                self._flush_scheduled = True
-                wait = max(0.0, self._last_flush + COALESCE - time.monotonic())
-                if wait:
-                    self._later(wait, Flush())
-                else:
-                    await self._flush()
+                cadence = self.phones if aud.kind(audience) in PHONE_KINDS else self.screens
+                cadence.pending[audience] |= coalesced
+            for cadence in (self.screens, self.phones):
+                if cadence.pending and not cadence.scheduled:
+                    # Leading edge: after a quiet spell the first change goes out at once;
+                    # changes that follow within the interval wait for one combined render.
+                    cadence.scheduled = True
+                    wait = max(0.0, cadence.due - time.monotonic())
+                    if wait:
+                        self._later(wait, Flush(cadence))
+                    else:
+                        await self._flush(cadence)
         if immediate:
             await self._deliver({a: immediate for a in change.audiences}, change.seq)
 
-    async def _flush(self) -> None:
-        self._flush_scheduled = False
-        self._last_flush = time.monotonic()
-        pending, self.pending = dict(self.pending), defaultdict(set)
+    async def _flush(self, cadence: Cadence) -> None:
+        cadence.scheduled = False
+        started = time.monotonic()
+        pending, cadence.pending = dict(cadence.pending), defaultdict(set)
         if pending:
             with metrics.timed(metrics.FLUSH_SECONDS):
                 await self._deliver(pending, self.watermark)
+        cadence.flushed(started, time.monotonic() - started)
 
     # -- rendering and sending -------------------------------------------------------
 
