@@ -224,9 +224,7 @@ async def main() -> None:
                 deadline = time.monotonic() + 30
                 while time.monotonic() < deadline and any(s.arrived is None for s in screens):
                     await asyncio.sleep(0.02)
-                late = [
-                    (s.arrived or deadline) - sent for s in screens
-                ]
+                late = [(s.arrived or deadline) - sent for s in screens]
                 missing = sum(1 for s in screens if s.arrived is None)
                 rounds.extend(late)
                 print(

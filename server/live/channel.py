@@ -27,7 +27,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -42,7 +42,14 @@ from server.live.presence import PresenceBoard
 from server.live.socket import CLOSE_GONE, LiveSocket
 from server.live.view import PanelGone, PanelView
 from server.render import Renderer
-from server.screens.registry import Fragment, affected, fragments_for, render
+from server.screens.registry import (
+    Fragment,
+    NotPlain,
+    affected,
+    fragments_for,
+    plain_key,
+    render_context,
+)
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +199,7 @@ class PanelChannel:
         # Rendered fragments by (audience, language), valid until a change touches one of
         # their topics. Kept per fragment: a change drops a few entries of this dict
         # instead of scanning one entry per phone.
-        self._cache: dict[Fragment, dict[tuple[str, str, str], str]] = {}
+        self._cache: dict[Fragment, dict[Hashable, str]] = {}
         self._idle_since: float | None = None
         self._arrivals: list[tuple[LiveSocket, int | None]] = []
         self._arrivals_pending = False
@@ -412,6 +419,7 @@ class PanelChannel:
                         parts += [(f, audience) for f in affected(audience, topics)]
                 if parts:
                     await self._send_group(group, language, view, parts, seq, now)
+            view.whole_room = len(self.sockets) > 1
             for socket in self.sockets:
                 for audience in socket.personal:
                     personal = topics_by_audience.get(audience)
@@ -463,10 +471,20 @@ class PanelChannel:
         rendered = self._cache.setdefault(item, {})
         key = (audience, language, view.base_url)
         if key not in rendered:
-            with metrics.timed(metrics.RENDER_SECONDS):
-                rendered[key] = await render(
-                    self.hub.renderer, language, item, view, audience, oob=True
-                )
+            context = await item.context(view, audience)
+            try:
+                # Audiences whose context is the same plain data share one render:
+                # two hundred tables without arguments, two thousand phones without
+                # a ballot of their own.
+                same: Hashable = ("same", language, view.base_url, plain_key(context))
+            except NotPlain:
+                same = key
+            if same not in rendered:
+                with metrics.timed(metrics.RENDER_SECONDS):
+                    rendered[same] = render_context(
+                        self.hub.renderer, language, item, view.panel_id, context, oob=True
+                    )
+            rendered[key] = rendered[same]
         return rendered[key]
 
     # -- snapshots -------------------------------------------------------------------
@@ -475,6 +493,7 @@ class PanelChannel:
         self._arrivals_pending = False
         arrivals, self._arrivals = self._arrivals, []
         async with self.hub.view(self.panel_id) as view:
+            view.whole_room = len(arrivals) > 1
             for socket, since in arrivals:
                 self.groups[socket.group].sockets.add(socket)
                 self.hub.presence.connected(self.panel_id, socket)
@@ -504,6 +523,7 @@ class PanelChannel:
         else:
             self._cache.clear()
         async with self.hub.view(self.panel_id) as view:
+            view.whole_room = only is None
             for socket in [only] if only is not None else self.sockets:
                 await self._snapshot(socket, None, view)
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections import Counter
+from typing import Any
+
+import pytest
 
 from server.live import channel as live_channel
 from server.ops import voting
 from server.ops.events import SYSTEM
-from tests.live.test_fanout import connect_phone
-from tests.support.day import Day
+from tests.live.test_fanout import connect_phone, step_update
+from tests.support.day import Day, text_of
 from tests.support.people import Recorder
 from tests.support.settle import settled
 from tests.support.voting import open_vote
@@ -59,3 +63,37 @@ async def test_phones_get_a_moving_tally_at_most_once_a_second_and_always_the_la
     assert shown and shown[-1][1] == len(voters)
     await watcher.close()
     await wall.close()
+
+
+async def test_a_step_change_renders_what_many_phones_share_once(
+    live_day: Day, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    panel = await live_day.panel(tables=3)
+    phones = [await connect_phone(live_day, panel) for _ in range(9)]
+    await settled(live_day, panel.id)
+    renderer = live_day.services.hub.renderer
+    renders: Counter[str] = Counter()
+    plain = renderer.render
+
+    def counting(language: str, template: str, **context: Any) -> str:
+        renders[template] += 1
+        return plain(language, template, **context)
+
+    monkeypatch.setattr(renderer, "render", counting)
+    tablet = await live_day.staff("facilitator", panel)
+    assert (await tablet.post(f"/panels/{panel.id}/agenda/start")).status_code == 200
+    for _, screen in phones:
+        message = await screen.receive_until(step_update)
+        assert "Survey before the discussion" in text_of(str(message["content"]))
+    await settled(live_day, panel.id)
+    # Three tables with nothing of their own yet: each table's fragment is the same
+    # for all of them and is rendered once, not once per table.
+    for template in (
+        "participant/_table_arguments.html",
+        "participant/_statements.html",
+        "participant/_table_questions.html",
+        "participant/_queue.html",
+    ):
+        assert renders[template] == 1, (template, renders)
+    for _, screen in phones:
+        await screen.close()
