@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import json
 import os
 import re
@@ -50,8 +51,20 @@ class Screen:
     frames: int = 0
     arrived: float | None = None
     last_step: str = ""
-    watching: str | None = None
-    steps: list[str] = field(default_factory=list)
+    watching: Watch | None = None
+
+
+@dataclass
+class Watch:
+    """The phones still waiting for the new step; `done` once none is."""
+
+    waiting: int
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def arrived(self) -> None:
+        self.waiting -= 1
+        if self.waiting == 0:
+            self.done.set()
 
 
 STEP = re.compile(r'<[^>]*id="phone-step".*', re.S)
@@ -71,8 +84,9 @@ async def read(screen: Screen, socket: websockets.ClientConnection) -> None:
             content = data.get("content", "")
             if 'id="phone-step"' in content:
                 screen.last_step = content
-                if screen.watching and screen.watching in content and screen.arrived is None:
+                if screen.watching is not None and screen.arrived is None:
                     screen.arrived = time.monotonic()
+                    screen.watching.arrived()
     except websockets.ConnectionClosed:
         pass
 
@@ -109,9 +123,9 @@ def spy(pid: int, out: Path | None, name: str) -> subprocess.Popen[bytes] | None
     tool = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if out is None or not Path(tool).exists():
         return None
+    options = ["--rate", "100", "--format", "raw", "--nonblocking"]
     return subprocess.Popen(
-        [tool, "record", "--pid", str(pid), "--rate", "100", "--format", "raw"]
-        + ["--nonblocking", "--output", str(out / f"{name}.txt")],
+        [tool, "record", "--pid", str(pid), *options, "--output", str(out / f"{name}.txt")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -212,18 +226,17 @@ async def main() -> None:
             for n in range(args.rounds):
                 action = "advance" if n % 2 == 0 else "back"
                 before = {s.last_step for s in screens}
+                # The new step's fragment differs from the old: watch for any phone-step.
+                watch = Watch(len(screens))
                 for s in screens:
                     s.arrived = None
-                    s.watching = None
+                    s.watching = watch
                 sent = time.monotonic()
                 response = await facilitator.post(f"{server.url}/panels/{panel_id}/agenda/{action}")
                 assert response.status_code in (200, 303), response.text[:300]
-                # The new step's fragment differs from the old: watch for any phone-step.
-                for s in screens:
-                    s.watching = 'id="phone-step"'
-                deadline = time.monotonic() + 30
-                while time.monotonic() < deadline and any(s.arrived is None for s in screens):
-                    await asyncio.sleep(0.02)
+                deadline = sent + 30
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(watch.done.wait(), 30)
                 late = [(s.arrived or deadline) - sent for s in screens]
                 missing = sum(1 for s in screens if s.arrived is None)
                 rounds.extend(late)
@@ -315,11 +328,11 @@ def top(path: Path, count: int = 25) -> None:
             inclusive[frame] += samples
         own[frames[-1]] += samples
     print(f"{total} samples; inclusive:")
-    for frame, n in inclusive.most_common(count):
-        print(f"  {100 * n / total:5.1f}%  {frame}")
+    for name, samples in inclusive.most_common(count):
+        print(f"  {100 * samples / total:5.1f}%  {name}")
     print("self:")
-    for frame, n in own.most_common(count):
-        print(f"  {100 * n / total:5.1f}%  {frame}")
+    for name, samples in own.most_common(count):
+        print(f"  {100 * samples / total:5.1f}%  {name}")
 
 
 if __name__ == "__main__":
