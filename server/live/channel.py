@@ -129,12 +129,15 @@ class Cadence:
 
     def flushed(self, started: float, took: float) -> None:
         """A flush that took long (a moderation queue of hundreds of arguments) spaces
-        the next one out, so rendering never takes more than 1/FLUSH_SHARE of the
-        panel's task and the room's requests are still answered."""
-        self.due = started + max(self.interval, FLUSH_SHARE * took)
+        the next one out up to FLUSH_SPACING_MAX, so rendering takes at most about
+        1/FLUSH_SHARE of the panel's task and the room's requests are still answered."""
+        spacing = min(FLUSH_SHARE * took, FLUSH_SPACING_MAX)
+        self.due = started + max(self.interval, spacing)
 
 
 FLUSH_SHARE = 4.0
+FLUSH_SPACING_MAX = 0.2
+"""Never further apart than five flushes a second (what every screen had before)."""
 
 PHONE_KINDS = frozenset({aud.PHONES, "table", "participant"})
 """Audience kinds that phones hold: their coalesced topics go at `PHONE_COALESCE`."""
