@@ -422,6 +422,8 @@ class PanelChannel:
                         parts += [(f, audience) for f in affected(audience, topics)]
                 if parts:
                     await self._send_group(group, language, view, parts, seq, now)
+            if not any(aud.is_personal(a) for a in topics_by_audience):
+                return  # a tally for the room: no need to look at each phone
             view.whole_room = len(self.sockets) > 1
             for socket in self.sockets:
                 for audience in socket.personal:
