@@ -112,7 +112,9 @@ class RequestLog:
             await send(message)
 
         try:
-            await self.app(scope, receive, sending)
+            # A live socket sends thousands of frames and has no response headers: its
+            # frames skip the wrapper.
+            await self.app(scope, receive, sending if scope["type"] == "http" else send)
         finally:
             if scope["type"] == "http" and not scope["path"].startswith("/static/"):
                 route = route_of(scope)

@@ -27,7 +27,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -42,14 +42,26 @@ from server.live.presence import PresenceBoard
 from server.live.socket import CLOSE_GONE, LiveSocket
 from server.live.view import PanelGone, PanelView
 from server.render import Renderer
-from server.screens.registry import Fragment, affected, fragments_for, render
+from server.screens.registry import (
+    Fragment,
+    NotPlain,
+    affected,
+    fragments_for,
+    plain_key,
+    render_context,
+)
 
 log = logging.getLogger(__name__)
 
 GAP_WAIT = 2.0
 """How long a missing seq may be late (two processes publish out of order) before resync."""
-COALESCE = 0.2
-"""At most five renders a second of topics that change in bursts (votes, joins)."""
+COALESCE = 0.05
+"""Topics that change in bursts (votes, joins) reach the display and the facilitators
+at most twenty times a second: few sockets, so a render each costs little."""
+PHONE_COALESCE = 1.0
+"""... and the phones at most once a second, always ending on the latest state: a
+room of phones costs one message per phone per flush, and a tally that moves twenty
+times a second is not read any better on a phone than one that moves once."""
 COALESCED_TOPICS = frozenset(
     {
         "tables",
@@ -105,9 +117,37 @@ class Resync:
     socket: LiveSocket | None
 
 
+@dataclass(eq=False)
+class Cadence:
+    """Coalesced topics waiting for their audiences' next flush, at most one per `interval`."""
+
+    interval: float
+    pending: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    scheduled: bool = False
+    due: float = 0.0
+    """The earliest the next flush may start."""
+
+    def flushed(self, started: float, took: float) -> None:
+        """A flush that took long (a moderation queue of hundreds of arguments) spaces
+        the next one out up to FLUSH_SPACING_MAX, so rendering takes at most about
+        1/FLUSH_SHARE of the panel's task and the room's requests are still answered."""
+        spacing = min(FLUSH_SHARE * took, FLUSH_SPACING_MAX)
+        self.due = started + max(self.interval, spacing)
+
+
+FLUSH_SHARE = 4.0
+FLUSH_SPACING_MAX = 0.2
+"""Never further apart than five flushes a second (what every screen had before)."""
+
+PHONE_KINDS = frozenset({aud.PHONES, "table", "participant"})
+"""Audience kinds that phones hold: their coalesced topics go at `PHONE_COALESCE`."""
+
+
 @dataclass(frozen=True)
 class Flush:
-    """Render the coalesced topics now."""
+    """Render one cadence's coalesced topics now."""
+
+    cadence: Cadence
 
 
 @dataclass(frozen=True)
@@ -155,15 +195,14 @@ class PanelChannel:
         self.jobs: asyncio.Queue[Job] = asyncio.Queue()
         self.watermark = 0
         self.seen: set[int] = set()
-        self.pending: dict[str, set[str]] = defaultdict(set)
-        self._flush_scheduled = False
-        self._last_flush = 0.0
+        self.screens = Cadence(COALESCE)
+        self.phones = Cadence(PHONE_COALESCE)
         self._gap_scheduled = False
         self._repair_scheduled = False
         # Rendered fragments by (audience, language), valid until a change touches one of
         # their topics. Kept per fragment: a change drops a few entries of this dict
         # instead of scanning one entry per phone.
-        self._cache: dict[Fragment, dict[tuple[str, str, str], str]] = {}
+        self._cache: dict[Fragment, dict[Hashable, str]] = {}
         self._idle_since: float | None = None
         self._arrivals: list[tuple[LiveSocket, int | None]] = []
         self._arrivals_pending = False
@@ -213,7 +252,8 @@ class PanelChannel:
         return (
             self.jobs.empty()
             and not self._busy
-            and not self._flush_scheduled
+            and not self.screens.scheduled
+            and not self.phones.scheduled
             and not self._gap_scheduled
             and not self._repair_scheduled
             and not self._arrivals
@@ -273,8 +313,8 @@ class PanelChannel:
                 self._on_detach(socket)
             case Resync(socket):
                 await self._resync(socket)
-            case Flush():
-                await self._flush()
+            case Flush(cadence):
+                await self._flush(cadence)
             case CheckGap():
                 await self._check_gap()
             case Repair():
@@ -336,26 +376,29 @@ class PanelChannel:
         immediate = set(change.topics) - COALESCED_TOPICS
         if coalesced:
             for audience in change.audiences:
-                self.pending[audience] |= coalesced
-            if not self._flush_scheduled:
-                # Leading edge: after a quiet spell the first change goes out at once;
-                # changes that follow within COALESCE wait for one combined render.
-                self._flush_scheduled = True
-                wait = max(0.0, self._last_flush + COALESCE - time.monotonic())
-                if wait:
-                    self._later(wait, Flush())
-                else:
-                    await self._flush()
+                cadence = self.phones if aud.kind(audience) in PHONE_KINDS else self.screens
+                cadence.pending[audience] |= coalesced
+            for cadence in (self.screens, self.phones):
+                if cadence.pending and not cadence.scheduled:
+                    # Leading edge: after a quiet spell the first change goes out at once;
+                    # changes that follow within the interval wait for one combined render.
+                    cadence.scheduled = True
+                    wait = max(0.0, cadence.due - time.monotonic())
+                    if wait:
+                        self._later(wait, Flush(cadence))
+                    else:
+                        await self._flush(cadence)
         if immediate:
             await self._deliver({a: immediate for a in change.audiences}, change.seq)
 
-    async def _flush(self) -> None:
-        self._flush_scheduled = False
-        self._last_flush = time.monotonic()
-        pending, self.pending = dict(self.pending), defaultdict(set)
+    async def _flush(self, cadence: Cadence) -> None:
+        cadence.scheduled = False
+        started = time.monotonic()
+        pending, cadence.pending = dict(cadence.pending), defaultdict(set)
         if pending:
             with metrics.timed(metrics.FLUSH_SECONDS):
                 await self._deliver(pending, self.watermark)
+        cadence.flushed(started, time.monotonic() - started)
 
     # -- rendering and sending -------------------------------------------------------
 
@@ -379,6 +422,9 @@ class PanelChannel:
                         parts += [(f, audience) for f in affected(audience, topics)]
                 if parts:
                     await self._send_group(group, language, view, parts, seq, now)
+            if not any(aud.is_personal(a) for a in topics_by_audience):
+                return  # a tally for the room: no need to look at each phone
+            view.whole_room = len(self.sockets) > 1
             for socket in self.sockets:
                 for audience in socket.personal:
                     personal = topics_by_audience.get(audience)
@@ -430,10 +476,20 @@ class PanelChannel:
         rendered = self._cache.setdefault(item, {})
         key = (audience, language, view.base_url)
         if key not in rendered:
-            with metrics.timed(metrics.RENDER_SECONDS):
-                rendered[key] = await render(
-                    self.hub.renderer, language, item, view, audience, oob=True
-                )
+            context = await item.context(view, audience)
+            try:
+                # Audiences whose context is the same plain data share one render:
+                # two hundred tables without arguments, two thousand phones without
+                # a ballot of their own.
+                same: Hashable = ("same", language, view.base_url, plain_key(context))
+            except NotPlain:
+                same = key
+            if same not in rendered:
+                with metrics.timed(metrics.RENDER_SECONDS):
+                    rendered[same] = render_context(
+                        self.hub.renderer, language, item, view.panel_id, context, oob=True
+                    )
+            rendered[key] = rendered[same]
         return rendered[key]
 
     # -- snapshots -------------------------------------------------------------------
@@ -442,6 +498,7 @@ class PanelChannel:
         self._arrivals_pending = False
         arrivals, self._arrivals = self._arrivals, []
         async with self.hub.view(self.panel_id) as view:
+            view.whole_room = len(arrivals) > 1
             for socket, since in arrivals:
                 self.groups[socket.group].sockets.add(socket)
                 self.hub.presence.connected(self.panel_id, socket)
@@ -471,6 +528,7 @@ class PanelChannel:
         else:
             self._cache.clear()
         async with self.hub.view(self.panel_id) as view:
+            view.whole_room = only is None
             for socket in [only] if only is not None else self.sockets:
                 await self._snapshot(socket, None, view)
 

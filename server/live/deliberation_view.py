@@ -76,12 +76,26 @@ class DeliberationView:
         return await self.view.once(Memo[dict[int, StatementTally]]("tallies", step_id), load)
 
     async def my_votes(self, participant_id: int, step_id: int) -> dict[int, str]:
-        rows = await self.view.session.execute(
-            select(StatementVote.argument_id, StatementVote.choice)
+        if self.view.whole_room:
+            everyone = await self.view.once(
+                Memo[dict[int, dict[int, str]]]("statement_votes", step_id),
+                lambda: self._votes(step_id, None),
+            )
+            return everyone.get(participant_id, {})
+        return (await self._votes(step_id, participant_id)).get(participant_id, {})
+
+    async def _votes(self, step_id: int, participant_id: int | None) -> dict[int, dict[int, str]]:
+        query = (
+            select(StatementVote.participant_id, StatementVote.argument_id, StatementVote.choice)
             .join(ArgumentRow, ArgumentRow.id == StatementVote.argument_id)
-            .where(ArgumentRow.step_id == step_id, StatementVote.participant_id == participant_id)
+            .where(ArgumentRow.step_id == step_id)
         )
-        return {argument_id: choice for argument_id, choice in rows.all()}
+        if participant_id is not None:
+            query = query.where(StatementVote.participant_id == participant_id)
+        out: dict[int, dict[int, str]] = {}
+        for who, argument_id, choice in (await self.view.session.execute(query)).all():
+            out.setdefault(who, {})[argument_id] = choice
+        return out
 
     async def questions(self) -> list[Question]:
         async def load() -> list[Question]:
@@ -107,15 +121,26 @@ class DeliberationView:
         return await self.view.once(Memo[dict[int, int]]("upvotes"), load)
 
     async def my_upvotes(self, participant_id: int) -> list[int]:
-        rows = await self.view.session.scalars(
-            select(QuestionUpvote.question_id)
-            .join(QuestionRow, QuestionRow.id == QuestionUpvote.question_id)
-            .where(
-                QuestionRow.panel_id == self.view.panel_id,
-                QuestionUpvote.participant_id == participant_id,
+        if self.view.whole_room:
+            everyone = await self.view.once(
+                Memo[dict[int, list[int]]]("upvoted"), lambda: self._upvoted(None)
             )
+            return everyone.get(participant_id, [])
+        return (await self._upvoted(participant_id)).get(participant_id, [])
+
+    async def _upvoted(self, participant_id: int | None) -> dict[int, list[int]]:
+        query = (
+            select(QuestionUpvote.participant_id, QuestionUpvote.question_id)
+            .join(QuestionRow, QuestionRow.id == QuestionUpvote.question_id)
+            .where(QuestionRow.panel_id == self.view.panel_id)
+            .order_by(QuestionUpvote.question_id)
         )
-        return sorted(rows)
+        if participant_id is not None:
+            query = query.where(QuestionUpvote.participant_id == participant_id)
+        out: dict[int, list[int]] = {}
+        for who, question_id in (await self.view.session.execute(query)).all():
+            out.setdefault(who, []).append(question_id)
+        return out
 
     async def questions_step(self) -> StepRow | None:
         step = await self.view.current_step()
@@ -139,7 +164,11 @@ class DeliberationView:
         return await self.view.once(Memo[dict[int, str]]("on_slate"), load)
 
     async def table_labels(self) -> dict[int, str]:
-        return {t.id: t.label for t in await self.view.tables()}
+        async def load() -> dict[int, str]:
+            return {t.id: t.label for t in await self.view.tables()}
+
+        # Every table's fragments ask for it: once per pass, not once per table.
+        return await self.view.once(Memo[dict[int, str]]("table_labels"), load)
 
 
 def deliberation(view: PanelView) -> DeliberationView:

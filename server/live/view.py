@@ -53,6 +53,9 @@ class PanelView:
         self.presence = presence
         self.now: datetime = utcnow()
         self.base_url = ""
+        self.whole_room = False
+        """Set while one pass renders a fragment for many participants: their own data
+        (ballots, votes) is then read for everyone with one query, not one per phone."""
         # Finds a participant's own secret ballot again (see facilitation.ballots.secrecy).
         self.secret_key = ""
         self.memo: dict[Memo[Any], object] = {}

@@ -55,6 +55,17 @@ class VoteView:
             Memo[list[tuple[dict[str, object], str, int | None]]]("ballots", step_id), load
         )
 
+    async def by_voter(self, step_id: int) -> dict[str, dict[str, object]]:
+        """Every phone's own ballot of the step by its voter key, for a pass over the room."""
+
+        async def load() -> dict[str, dict[str, object]]:
+            rows = await self.view.session.execute(
+                select(Ballot.voter, Ballot.content).where(Ballot.step_id == step_id)
+            )
+            return {voter: dict(content) for voter, content in rows.all()}
+
+        return await self.view.once(Memo[dict[str, dict[str, object]]]("by_voter", step_id), load)
+
     async def tally(self, step: StepRow, vote: VoteSettings) -> Result:
         frozen = await self.frozen(step.id)
         if frozen is not None:

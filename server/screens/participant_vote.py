@@ -34,9 +34,12 @@ async def my_ballot(view: PanelView, audience: str) -> dict[str, Any]:
     if step is None or vote is None or vote.scope == "table":
         return {"ballot": None, "mine": "[]"}
     voter = voter_key(view.secret_key, step.id, aud.ident(audience))
-    content = await view.session.scalar(
-        select(BallotRow.content).where(BallotRow.step_id == step.id, BallotRow.voter == voter)
-    )
+    if view.whole_room:
+        content = (await reader.by_voter(step.id)).get(voter)
+    else:
+        content = await view.session.scalar(
+            select(BallotRow.content).where(BallotRow.step_id == step.id, BallotRow.voter == voter)
+        )
     if content is None:
         return {"ballot": None, "mine": "[]"}
     return mine_context(ballot_from_dict(content), await reader.labels(vote))

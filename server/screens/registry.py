@@ -95,15 +95,56 @@ async def render(
     extra: dict[str, Any] | None = None,
 ) -> str:
     context = await item.context(view, audience)
+    return render_context(renderer, language, item, view.panel_id, context, oob=oob, extra=extra)
+
+
+def render_context(
+    renderer: Renderer,
+    language: str,
+    item: Fragment,
+    panel_id: int,
+    context: dict[str, Any],
+    *,
+    oob: bool,
+    extra: dict[str, Any] | None = None,
+) -> str:
     return renderer.render(
         language,
         item.template,
         oob_attr=OOB if oob else "",
         fragment_id=item.name,
-        panel_id=view.panel_id,
+        panel_id=panel_id,
         **(extra or {}),
         **context,
     )
+
+
+Plain = None | str | int | float | bool | tuple["Plain", ...]
+
+
+def plain_key(value: object) -> Plain:
+    """`value` as a hashable key when it is made of plain data only, else raise `NotPlain`.
+
+    A fragment's HTML depends on nothing but its context, so two audiences whose
+    contexts are equal plain data (a table with no arguments yet, a phone without a
+    ballot) get the same bytes: the live channel renders such a context once.
+    """
+    # Exact types, each tagged: True == 1 == 1.0 and Markup("<b>") == "<b>" as keys,
+    # yet each renders differently.
+    kind = type(value)
+    if value is None or kind is str or kind is int:
+        return value  # type: ignore[return-value]
+    if isinstance(value, bool | float) and kind in (bool, float):
+        return (kind.__name__, value)
+    if isinstance(value, list | tuple) and kind in (list, tuple):
+        return (kind.__name__, *(plain_key(v) for v in value))
+    if isinstance(value, dict) and kind is dict:
+        return ("dict", *((plain_key(k), plain_key(v)) for k, v in value.items()))
+    raise NotPlain
+
+
+class NotPlain(Exception):
+    """A context holds objects (rows, dataclasses): it is rendered for its audience alone."""
 
 
 async def render_screen(
