@@ -21,6 +21,7 @@ from server import metrics
 
 CONNECT_TIMEOUT = 5.0
 STATEMENT_TIMEOUT = 10.0
+POOL_TIMEOUT = 15.0
 
 
 class Database:
@@ -46,8 +47,12 @@ class Database:
         else:
             # A stalled connection must not hold a request for minutes: connecting,
             # each statement and waiting for a pooled connection all have a deadline,
-            # after which the request is answered 503 (server/web/outage.py).
-            options.update(pool_size=10, max_overflow=30, pool_timeout=CONNECT_TIMEOUT)
+            # after which the request is answered 503 (server/web/outage.py). The pool's
+            # wait is the longest: a crowd arriving at once queues for connections (200
+            # joins on a busy machine waited over 5 s), which is load, not an outage; while
+            # the database stalls, every held connection comes free by its statement's
+            # deadline anyway, so the pool is never the first to give up.
+            options.update(pool_size=10, max_overflow=30, pool_timeout=POOL_TIMEOUT)
             options["connect_args"] = {
                 "timeout": CONNECT_TIMEOUT,
                 "command_timeout": STATEMENT_TIMEOUT,
