@@ -5,13 +5,12 @@
 - `GET /panels/{id}/definition.yaml` (organiser): the panel as a reusable template;
 - `GET /panels/import` and `POST /panels/import` (organiser): a new panel from an export;
 - `POST /panels/import-definition` (organiser): a new draft panel from a template.
+
+Each handler loads the report's modules (and YAML) when asked: a restarted server does
+not wait for them before it answers the phones (tests/test_startup.py).
 """
 
 from __future__ import annotations
-
-# The report, the export and the imports load their modules (and YAML) when asked: a
-# restarted server does not wait for them before it answers the phones
-# (tests/test_startup.py).
 
 import asyncio
 import re
