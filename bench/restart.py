@@ -7,8 +7,9 @@ WebSockets, then stops the server (SIGTERM, as a deploy or a laptop shutdown doe
 SIGKILL, as a crash does) and starts it again on the same port. Each phone reconnects
 as `static/live.js` does: for 30 s after a close with 1012 ("restarting") it tries again
 after 0.25 s ±50 %, doubling up to 0.5 s; otherwise after 0.5 s ±50 %, doubling up to
-8 s; it sends the last seq it saw and counts as resynced at the first frame. The
-projector (the display link's screen) reconnects the same way. The benchmark prints,
+8 s; it sends the seq its screen reflects (kept from the frames as live.js keeps it)
+and counts as resynced at the first frame. The projector (the display link's screen)
+reconnects the same way. The benchmark prints,
 per round, the restart-to-ready time (new process spawned → first `/healthz` 200), the
 time from ready until every phone has its first frame again, and the same for the
 projector. Goals (issue 14): ready ≤ 1 s, every phone resynced ≤ 2 s after ready, the
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import signal
@@ -70,15 +72,23 @@ class Reconnecting:
             open_timeout=30,
             max_queue=None,
         )
-        await asyncio.wait_for(socket.recv(), 60)
+        self._follow(await asyncio.wait_for(socket.recv(), 60))
         return socket
+
+    def _follow(self, frame: str | bytes) -> None:
+        """Keep the seq the screen reflects, as live.js does: a snapshot's, or the newest
+        of its chain (volatile parts leave it)."""
+        data = json.loads(frame)
+        newer = "prev" in data and data["seq"] > (self.phone.seq or 0)
+        if "snapshot" in data or newer:
+            self.phone.seq = data["seq"]
 
     async def _run(self) -> None:
         while True:
             code = 1006
             try:
-                async for _ in self.socket:
-                    pass
+                async for frame in self.socket:
+                    self._follow(frame)
             except websockets.ConnectionClosed as closed:
                 code = closed.rcvd.code if closed.rcvd else 1006
             else:
@@ -143,7 +153,10 @@ async def main() -> None:
         server = Server(command, env, Path(work) / "server.log")
         await ready_after(server)
         phones = [Phone(server.url) for _ in range(args.phones)]
-        async with httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=50)) as pool:
+        # Idle connections are dropped well before uvicorn's 5 s keep-alive ends them: on
+        # a busy machine a join could otherwise go out on a connection the server closes.
+        limits = httpx.Limits(max_connections=50, keepalive_expiry=2.0)
+        async with httpx.AsyncHTTPTransport(limits=limits) as pool:
             await join(phones, code, pool)
         sockets = server.url.replace("http", "ws", 1)
         screens = [Reconnecting(phone, f"{sockets}/ws/p/{panel_id}") for phone in phones]
