@@ -13,9 +13,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from argon2 import PasswordHasher
 
 from server.ops.accounts import DUMMY_HASH
+from server.render import Renderer
 from tests.support.servers import env_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,3 +67,19 @@ def test_the_timing_hash_for_unknown_logins_costs_what_a_real_one_does() -> None
     hasher = PasswordHasher()
     assert not hasher.check_needs_rehash(DUMMY_HASH)
     assert hasher.verify(DUMMY_HASH, "not a real password, only for timing")
+
+
+def test_compiled_templates_are_kept_for_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jinja2 import Environment
+
+    first = Renderer(cache_dir=tmp_path / "templates").render("en", "error.html", message="Hi")
+    assert list((tmp_path / "templates").iterdir()), "nothing was kept"
+
+    def compiles(*args: object, **kwargs: object) -> object:
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(Environment, "compile", compiles)
+    again = Renderer(cache_dir=tmp_path / "templates").render("en", "error.html", message="Hi")
+    assert again == first
