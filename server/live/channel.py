@@ -440,7 +440,7 @@ class PanelChannel:
 
     async def _on_arrivals(self) -> None:
         self._arrivals_pending = False
-        arrivals, self._arrivals = self._arrivals, []
+        arrivals, self._arrivals = shared_screens_first(self._arrivals), []
         async with self.hub.view(self.panel_id) as view:
             for socket, since in arrivals:
                 self.groups[socket.group].sockets.add(socket)
@@ -564,6 +564,16 @@ class PanelChannel:
             await asyncio.sleep(DEGRADED_POLL)
             if not self.hub.broker.healthy and self.sockets:
                 self.jobs.put_nowait(Poll())
+
+
+def shared_screens_first(
+    arrivals: list[tuple[LiveSocket, int | None]],
+) -> list[tuple[LiveSocket, int | None]]:
+    """The projector and facilitators' tablets before the phones, each in arrival order.
+
+    After a restart a whole room arrives at once; the projector, which everyone
+    watches, should not wait behind hundreds of phones' snapshots."""
+    return sorted(arrivals, key=lambda arrival: arrival[0].participant_id is not None)
 
 
 def _message(**fields: Any) -> str:
