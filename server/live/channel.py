@@ -63,6 +63,8 @@ COALESCED_TOPICS = frozenset(
         "survey_counts",
     }
 )
+ARRIVALS_AT_ONCE = 50
+"""Snapshots made from one read of the database before newer arrivals are looked at."""
 LINGER = 60.0
 """Keep a panel's subscription this long after its last screen left (reloads are common)."""
 REPAIR_WAIT = 0.5
@@ -439,8 +441,13 @@ class PanelChannel:
     # -- snapshots -------------------------------------------------------------------
 
     async def _on_arrivals(self) -> None:
-        self._arrivals_pending = False
-        arrivals, self._arrivals = shared_screens_first(self._arrivals), []
+        """Snapshots for the screens that arrived, ARRIVALS_AT_ONCE at a time: one that
+        arrives meanwhile (the projector) waits for one slice, not for the whole room."""
+        waiting = shared_screens_first(self._arrivals)
+        arrivals, self._arrivals = waiting[:ARRIVALS_AT_ONCE], waiting[ARRIVALS_AT_ONCE:]
+        self._arrivals_pending = bool(self._arrivals)
+        if self._arrivals_pending:
+            self.jobs.put_nowait(Arrivals())
         async with self.hub.view(self.panel_id) as view:
             for socket, since in arrivals:
                 self.groups[socket.group].sockets.add(socket)
