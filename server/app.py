@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Sta
         settings,
         Database(settings.database_url),
         create_broker(settings.redis_url, settings.redis_namespace),
-        Renderer(),
+        Renderer(cache_dir=settings.data_dir / "cache" / "templates"),
     )
 
     @asynccontextmanager

@@ -11,22 +11,19 @@ import secrets
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import uvicorn
-from sqlalchemy import select
-from starlette.applications import Starlette
-
-from facilitation.errors import Refused
-from server.broker.memory import MemoryBroker
-from server.db.engine import Database
-from server.db.migrate import upgrade
-from server.i18n import refusal_text
-from server.live.socket import MAX_MESSAGE_BYTES
-from server.render import Renderer
-from server.services import Services
 from server.settings import Settings, SettingsError
 from server.web.stalls import PING_INTERVAL, PING_TIMEOUT, StallLimitedWebSocket
+
+# The server itself is imported by the command that needs it, not here: `serve` turns
+# the cyclic garbage collector off before loading it (see `_run_uvicorn`).
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from server.services import Services
+
+SERVING = ("serve", "demo", "rehearse")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,6 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"borgerpanel: {error}", file=sys.stderr)
         return 2
+    if args.command in SERVING:
+        # Loading the server makes some 200,000 objects that live as long as the
+        # process; the collector would walk them some 250 times while they are being
+        # made (0.1-0.3 s of a restart). It stays off until they are frozen.
+        gc.disable()
     if args.command == "serve":
         return _serve(settings, args)
     if args.command == "demo":
@@ -106,6 +108,9 @@ def _server_options(parser: argparse.ArgumentParser) -> None:
 
 
 async def _upgrade(settings: Settings) -> None:
+    from server.db.engine import Database
+    from server.db.migrate import upgrade
+
     database = Database(settings.database_url)
     try:
         await upgrade(database)
@@ -114,7 +119,7 @@ async def _upgrade(settings: Settings) -> None:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    asyncio.run(_upgrade(settings))
+    # The application migrates the database as it starts (server/app.py).
     _run_uvicorn(settings, args.host, args.port)
     return 0
 
@@ -126,6 +131,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     listed in BORGERPANEL_TRUSTED_PROXIES: from anyone else, a client could pick the
     address the rate limits count it by.
     """
+    from server.live.socket import MAX_MESSAGE_BYTES
+
     return {
         # Compression costs tens of KiB per socket; fragments are small anyway.
         "ws_per_message_deflate": False,
@@ -143,6 +150,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 def _run_uvicorn(
     settings: Settings, host: str, port: int, prepare: Callable[[Starlette], None] | None = None
 ) -> None:
+    import uvicorn
+
     from server import logs
     from server.app import create_app
 
@@ -155,9 +164,11 @@ def _run_uvicorn(
     # Everything loaded so far (modules, the app; some 200,000 objects) lives as long as
     # the process. Frozen, the cyclic collector stops walking it on each full collection,
     # which otherwise paused a busy server for ~80 ms every few seconds, in the middle of
-    # a vote (measured with bench/vote_latency.py).
-    gc.collect()
+    # a vote (measured with bench/vote_latency.py). The collector was off while loading
+    # (see `main`); a collection before freezing would free a few hundred objects and
+    # cost a restart 0.15-0.3 s, so the little garbage there is stays frozen with the rest.
     gc.freeze()
+    gc.enable()
     uvicorn.run(
         app,
         host=host,
@@ -170,6 +181,9 @@ def _run_uvicorn(
 
 
 def _create_user(settings: Settings, args: argparse.Namespace) -> int:
+    from facilitation.errors import Refused
+    from server.db.migrate import upgrade
+    from server.i18n import refusal_text
     from server.ops.accounts import create_account
 
     password = args.password
@@ -197,6 +211,7 @@ def _create_user(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
+    from server.db.migrate import upgrade
     from server.db.rows import NotFound
     from server.ops.follow_up import report_address
     from server.reporting.page import load_report, render_standalone
@@ -238,11 +253,17 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
 
 def _offline_services(settings: Settings) -> Services:
     """Services for a command that writes without serving (nothing listens live)."""
+    from server.broker.memory import MemoryBroker
+    from server.db.engine import Database
+    from server.render import Renderer
+    from server.services import Services
+
     return Services(settings, Database(settings.database_url), MemoryBroker(), Renderer())
 
 
 def _rehearse(settings: Settings, args: argparse.Namespace) -> int:
     from server import rehearsal
+    from server.db.migrate import upgrade
     from server.db.models import Panel
 
     if not 1 <= args.phones <= 2000 or args.pace < 0:
@@ -294,6 +315,9 @@ DEMO_TITLE = "Demo: Bergen sentrum uten biler?"
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from server.db.migrate import upgrade
     from server.db.models import Panel
     from server.ops import agenda, demo
     from server.ops.accounts import create_account, set_password

@@ -17,10 +17,18 @@
 
   // Reconnect quickly after a blip, but never all at once: a room of 2,000 phones that
   // lost the server together must not come back in the same instant. Exponential backoff
-  // with ±50 % jitter, capped at 8 s; a server that says it is restarting (1012) is tried
-  // again within a second and then every 0.75–2.25 s, so phones are back soon after it is.
+  // with ±50 % jitter, capped at 8 s. A server that says it is restarting (1012) is ready
+  // again within a second or two: it is tried after 0.125–0.375 s and then every
+  // 0.25–0.75 s, so a phone knocks at most 0.75 s after the server is ready (a longer
+  // step is what the phone waits, on average half of it, before it is back). While
+  // nothing listens a knock is a refused connection, which costs the server nothing; the
+  // jitter spreads a room's knocks over each step. After RESTART_WINDOW without success
+  // it is an outage, not a restart, and the usual backoff applies.
+  // bench/restart.py models exactly this schedule: change both together.
   var RECONNECT = { reconnectDelay: 500, reconnectMaxDelay: 8000, reconnectJitter: 0.5 };
-  var RESTARTING = { reconnectDelay: 500, reconnectMaxDelay: 1500, reconnectJitter: 0.5 };
+  var RESTARTING = { reconnectDelay: 250, reconnectMaxDelay: 500, reconnectJitter: 0.5 };
+  var RESTART_WINDOW = 30000;
+  var restartingSince = null;  // when the server said it was restarting, until back
   if (window.htmx) {
     htmx.config.ws = Object.assign(htmx.config.ws || {}, RECONNECT);
   }
@@ -609,6 +617,7 @@
   document.addEventListener("htmx:ws:after:connection", function (event) {
     connection = event.detail.connection;
     Object.assign(connection.config, RECONNECT);
+    restartingSince = null;
     socketOpen = true;
     socketLost = false;
     var live = document.getElementById("live");
@@ -625,10 +634,12 @@
     var live = document.getElementById("live");
     if (live) delete live.dataset.connected;
     var conn = event.detail.connection;
-    if (code === 1012 && conn) {
-      // The server is restarting and will be back in a moment: short steps until the
-      // socket opens again (the extension reads these right after this event).
-      Object.assign(conn.config, RESTARTING);
+    if (code === 1012) restartingSince = Date.now();
+    if (conn) {
+      // Restarting: short steps until the socket opens again, for a while; each failed
+      // try closes again, and the extension reads the config right after this event.
+      var restarting = restartingSince !== null && Date.now() - restartingSince < RESTART_WINDOW;
+      Object.assign(conn.config, restarting ? RESTARTING : RECONNECT);
     }
     gone = code === 1008 || code === 1000;
     if (gone) banner("gone");

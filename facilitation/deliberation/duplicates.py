@@ -38,8 +38,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-
 from facilitation.deliberation.arguments import Argument, Stance
 from facilitation.deliberation.states import ArgumentState
 
@@ -67,6 +65,8 @@ def normalised(text: str) -> str:
 
 def similarity(a: str, b: str) -> float:
     """The score of two texts, 0–100, as `suggest_duplicates` computes it."""
+    from rapidfuzz import fuzz  # at use, like numpy below
+
     x, y = normalised(a), normalised(b)
     if not x or not y:
         return 0.0
@@ -96,6 +96,7 @@ def suggest_duplicates(
 
 def _pairs(members: list[tuple[Argument, str]], threshold: float) -> list[DuplicateSuggestion]:
     import numpy as np  # at use: numpy costs start-up time that phones never need
+    from rapidfuzz import fuzz, process  # and so does rapidfuzz
 
     members = sorted(members, key=lambda m: (m[0].submitted_at, m[0].id))
     texts = [text for _, text in members]

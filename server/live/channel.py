@@ -75,6 +75,8 @@ COALESCED_TOPICS = frozenset(
         "survey_counts",
     }
 )
+ARRIVALS_AT_ONCE = 50
+"""Snapshots made from one read of the database before newer arrivals are looked at."""
 LINGER = 60.0
 """Keep a panel's subscription this long after its last screen left (reloads are common)."""
 REPAIR_WAIT = 0.5
@@ -495,8 +497,13 @@ class PanelChannel:
     # -- snapshots -------------------------------------------------------------------
 
     async def _on_arrivals(self) -> None:
-        self._arrivals_pending = False
-        arrivals, self._arrivals = self._arrivals, []
+        """Snapshots for the screens that arrived, ARRIVALS_AT_ONCE at a time: one that
+        arrives meanwhile (the projector) waits for one slice, not for the whole room."""
+        waiting = shared_screens_first(self._arrivals)
+        arrivals, self._arrivals = waiting[:ARRIVALS_AT_ONCE], waiting[ARRIVALS_AT_ONCE:]
+        self._arrivals_pending = bool(self._arrivals)
+        if self._arrivals_pending:
+            self.jobs.put_nowait(Arrivals())
         async with self.hub.view(self.panel_id) as view:
             view.whole_room = len(arrivals) > 1
             for socket, since in arrivals:
@@ -622,6 +629,16 @@ class PanelChannel:
             await asyncio.sleep(DEGRADED_POLL)
             if not self.hub.broker.healthy and self.sockets:
                 self.jobs.put_nowait(Poll())
+
+
+def shared_screens_first(
+    arrivals: list[tuple[LiveSocket, int | None]],
+) -> list[tuple[LiveSocket, int | None]]:
+    """The projector and facilitators' tablets before the phones, each in arrival order.
+
+    After a restart a whole room arrives at once; the projector, which everyone
+    watches, should not wait behind hundreds of phones' snapshots."""
+    return sorted(arrivals, key=lambda arrival: arrival[0].participant_id is not None)
 
 
 def _message(**fields: Any) -> str:

@@ -9,14 +9,12 @@ an old one left running after, is not ready).
 from __future__ import annotations
 
 import asyncio
-from functools import cache
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.db.migrate import alembic_config
+from server.db.migrate import heads
 from server.routes.roles import route
 from server.web.access import services_of
 from server.web.metrics import metrics_endpoint
@@ -24,30 +22,28 @@ from server.web.metrics import metrics_endpoint
 DATABASE_TIMEOUT = 3.0
 
 
-@cache
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revision() -> str:
+    return ", ".join(sorted(heads()))
 
 
 async def readyz(request: Request) -> Response:
     services = services_of(request)
     reasons = []
 
-    async def schema() -> str | None:
+    async def schema() -> frozenset[str]:
         async with services.db.reading() as session:
-            version: str | None = await session.scalar(
-                text("SELECT version_num FROM alembic_version")
-            )
-            return version
+            found = await session.scalars(text("SELECT version_num FROM alembic_version"))
+            return frozenset(found)
 
     try:
         current = await asyncio.wait_for(schema(), DATABASE_TIMEOUT)
     except Exception as error:
         reasons.append(f"database unreachable ({type(error).__name__})")
     else:
-        if current != head_revision():
+        if current != heads():
+            at = ", ".join(sorted(current)) or None
             reasons.append(
-                f"migrations not current (database at {current}, code expects {head_revision()})"
+                f"migrations not current (database at {at}, code expects {head_revision()})"
             )
     if not services.broker.healthy:
         reasons.append(f"broker unavailable ({services.broker.name})")

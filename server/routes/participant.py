@@ -6,12 +6,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 
-from server.db.models import Panel, Participant
+from server.db.models import Participant
 from server.live import audiences as aud
 from server.routes.roles import route, socket
 from server.screens.registry import render_screen
 from server.web import live
-from server.web.access import Forbidden, require_participant, services_of
+from server.web.access import (
+    Forbidden,
+    require_participant,
+    require_participant_and_panel,
+    services_of,
+)
 from server.web.csrf import csrf_token
 from server.web.respond import language_of, page
 
@@ -48,12 +53,10 @@ async def phone_socket(websocket: WebSocket) -> None:
     if not live.same_origin(websocket):
         return await live.refuse(websocket)
     try:
-        participant = await require_participant(websocket, panel_id)
+        participant, panel = await require_participant_and_panel(websocket, panel_id)
     except Forbidden:
         return await live.refuse(websocket)
     services = services_of(websocket)
-    async with services.db.reading() as session:
-        panel = await session.get(Panel, panel_id)
     language = language_of(websocket, panel)
     participant_id = participant.id
 

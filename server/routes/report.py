@@ -5,6 +5,9 @@
 - `GET /panels/{id}/definition.yaml` (organiser): the panel as a reusable template;
 - `GET /panels/import` and `POST /panels/import` (organiser): a new panel from an export;
 - `POST /panels/import-definition` (organiser): a new draft panel from a template.
+
+Each handler loads the report's modules (and YAML) when asked: a restarted server does
+not wait for them before it answers the phones (tests/test_startup.py).
 """
 
 from __future__ import annotations
@@ -18,14 +21,9 @@ from starlette.responses import RedirectResponse, Response
 
 from facilitation.errors import N_
 from server.i18n import translate
-from server.ops import follow_up, panel_import
+from server.ops import follow_up
 from server.ops.events import Actor
-from server.reporting.archive import read_archive
-from server.reporting.definition import definition_from_yaml, definition_to_yaml
-from server.reporting.export import export_zip
 from server.reporting.invalid import Invalid
-from server.reporting.page import TEMPLATE, load_report, report_context
-from server.reporting.record import load_record
 from server.routes.roles import route
 from server.web.access import require_organiser, require_staff, services_of
 from server.web.csrf import checked_upload
@@ -37,6 +35,8 @@ DEFINITION_MAX = 1024 * 1024
 
 async def report_page(request: Request) -> Response:
     panel_id = int(request.path_params["panel_id"])
+    from server.reporting.page import TEMPLATE, load_report, report_context
+
     access = await require_staff(request, panel_id)
     services = services_of(request)
     token = await follow_up.report_address(services.units, panel_id)
@@ -56,6 +56,9 @@ async def report_page(request: Request) -> Response:
 
 
 async def export(request: Request) -> Response:
+    from server.reporting.export import export_zip
+    from server.reporting.record import load_record
+
     panel_id = int(request.path_params["panel_id"])
     await require_staff(request, panel_id, organiser=True)
     async with services_of(request).db.reading() as session:
@@ -73,6 +76,9 @@ async def export(request: Request) -> Response:
 
 
 async def definition_yaml(request: Request) -> Response:
+    from server.reporting.definition import definition_to_yaml
+    from server.reporting.record import load_record
+
     panel_id = int(request.path_params["panel_id"])
     await require_staff(request, panel_id, organiser=True)
     async with services_of(request).db.reading() as session:
@@ -94,6 +100,9 @@ async def import_form(request: Request) -> Response:
 
 
 async def import_archive(request: Request) -> Response:
+    from server.ops import panel_import
+    from server.reporting.archive import read_archive
+
     account = await require_organiser(request)
     try:
         data = await _upload(request, "archive", UPLOAD_MAX)
@@ -116,6 +125,9 @@ async def import_archive(request: Request) -> Response:
 
 
 async def import_definition(request: Request) -> Response:
+    from server.ops import panel_import
+    from server.reporting.definition import definition_from_yaml
+
     account = await require_organiser(request)
     try:
         data = await _upload(request, "definition", DEFINITION_MAX)

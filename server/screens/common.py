@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-import segno
 from markupsafe import Markup
 
 from facilitation.ballots import result_from_dict
@@ -99,6 +98,8 @@ def join_url(view: PanelView, code: str) -> str:
 @lru_cache(maxsize=64)
 def qr_svg(url: str, label: str) -> Markup:
     """The join QR as inline SVG: crisp at any size on a projector, no image request."""
+    import segno  # at use: a restarted server answers phones before it draws a QR code
+
     qr = segno.make(url, error="m")
     return Markup(
         qr.svg_inline(scale=1, border=2, omitsize=True, dark="#000", light="#fff", title=label)

@@ -128,6 +128,22 @@ async def require_participant(connection: HTTPConnection, panel_id: int) -> Part
     return participant
 
 
+async def require_participant_and_panel(
+    connection: HTTPConnection, panel_id: int
+) -> tuple[Participant, Panel]:
+    """`require_participant`, and the panel from the same read: a phone's socket needs
+    both, and after a restart a whole room asks at once (one read each, not two)."""
+    participant_id = seat_of(connection, panel_id)
+    if participant_id is None:
+        raise Forbidden
+    async with services_of(connection).db.reading() as session:
+        participant = await session.get(Participant, participant_id)
+        panel = await session.get(Panel, panel_id)
+    if participant is None or participant.panel_id != panel_id or panel is None:
+        raise Forbidden
+    return participant, panel
+
+
 async def display_panel(connection: HTTPConnection, token: str) -> Panel:
     """The panel whose display link this is; wrong links count against the client."""
     client = client_of(connection)
