@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 CONTROL_CHANNEL = "control"
 BACKOFF_START = 0.1
 BACKOFF_MAX = 5.0
+STOP_DEADLINE = 5.0
 UNHEALTHY_PUBLISH_TIMEOUT = 0.25
 REPAY_INTERVAL = 0.5
 CONFIRM_TIMEOUT = 5.0
@@ -89,8 +90,13 @@ class RedisBroker:
         for task in (self._listener, self._repayer):
             if task is not None:
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                # A deadline, so that a task that swallowed its cancellation can never
+                # hold a shutdown (or a test) for good; the listener also checks itself.
+                done, _ = await asyncio.wait({task}, timeout=STOP_DEADLINE)
+                if not done:
+                    log.error("%s did not stop within %s s", task.get_name(), STOP_DEADLINE)
+                elif not task.cancelled() and task.exception() is not None:
+                    log.warning("%s ended with %r", task.get_name(), task.exception())
         if self._client is not None:
             await self._client.aclose()
         self._healthy = False
@@ -233,6 +239,15 @@ class RedisBroker:
                 await _close(pubsub)
                 raise
             except (RedisError, OSError) as error:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # Cancelled while redis-py was reading or connecting: its cleanup can
+                    # turn the CancelledError into a connection error (seen: stop() then
+                    # waited for ever on a listener reconnecting to a Redis that was gone).
+                    self._pubsub = None
+                    self._release_waiters()
+                    await _close(pubsub)
+                    raise asyncio.CancelledError from error
                 if self._healthy:
                     log.warning("Redis broker lost its connection: %s", error)
                 self._healthy, self._unreachable = False, True

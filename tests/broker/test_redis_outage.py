@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from server.broker import MISSED
 from server.broker.redis import RedisBroker
@@ -99,3 +101,29 @@ async def test_a_publish_that_failed_makes_the_other_process_resync_and_health_r
             await admin.aclose()
             await writer.stop()
             await reader.stop()
+
+
+async def test_stop_ends_a_listener_whose_cancellation_came_out_as_a_connection_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hang of issue 14: redis-py's cleanup of a read that is cancelled can raise a
+    connection error in place of the CancelledError. The listener took it for an outage,
+    reconnected for ever, and `stop()` (a server's shutdown, a test's teardown) waited on
+    it with no deadline. Here every read turns its cancellation into that error."""
+
+    async def listen_until_cancelled(self: PubSub) -> AsyncIterator[dict[str, object]]:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            raise RedisConnectionError("Connection closed by server.") from None
+        yield {}  # never reached: makes this an async generator like PubSub.listen
+
+    monkeypatch.setattr(PubSub, "listen", listen_until_cancelled)
+    with private_redis(tmp_path) as (url, _, _):
+        await wait_for_redis(url)
+        broker = RedisBroker(url, f"test-{secrets.token_hex(4)}")
+        await broker.start()
+        await wait_until(lambda: broker.healthy, "listening")
+        async with asyncio.timeout(3):  # STOP_DEADLINE is 5 s: the listener must end itself
+            await broker.stop()
+        assert broker._listener is not None and broker._listener.cancelled()
