@@ -31,6 +31,10 @@ class Person:
             follow_redirects=False,
             timeout=30,
             headers={"Accept-Language": language},
+            # Idle connections are dropped before uvicorn's keep-alive (5 s) ends them:
+            # at the same 5 s, a request could go out on a connection the server was
+            # closing and fail with ReadError (seen in the kill -9 test's setup).
+            limits=httpx.Limits(keepalive_expiry=2.0),
         )
         self.csrf = ""
 
