@@ -8,7 +8,7 @@ import pytest
 
 from server.ops import panels
 from server.ops.events import SYSTEM
-from tests.support.accessibility import axe_violations, horizontal_overflow
+from tests.support.accessibility import axe_violations, horizontal_overflow, too_small_for_the_room
 from tests.support.browser import NARROW_PHONE, PROJECTOR, TABLET, chromium, connected, screen
 from tests.support.day import PASSWORD, Day
 from tests.support.deliberation import open_step, with_proposals
@@ -67,6 +67,7 @@ async def test_hostile_text_is_shown_as_text_and_every_screen_passes_axe(
         await projector.wait_for_selector("#display-wall .wall-text >> text=<img src=x")
         assert await projector.evaluate("document.querySelector('#display-wall img') === null")
         await _accessible(projector, "argument wall", narrow=False)
+        assert await too_small_for_the_room(projector) == ""
         await projector.screenshot(path=artifacts / "wall.png")
 
         _, voter = await screen(browser, live_day.base_url, NARROW_PHONE)

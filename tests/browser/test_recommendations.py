@@ -17,7 +17,7 @@ from sqlalchemy import select
 from server.db.models_recommendations import AmendmentRow
 from server.ops import panels, recommendations
 from server.ops.events import SYSTEM
-from tests.support.accessibility import axe_violations, horizontal_overflow
+from tests.support.accessibility import axe_violations, horizontal_overflow, too_small_for_the_room
 from tests.support.browser import NARROW_PHONE, PROJECTOR, TABLET, chromium, connected, screen
 from tests.support.day import PASSWORD, Day
 from tests.support.recommendations import joined, open_recommendations, seats
@@ -154,6 +154,7 @@ async def test_three_phones_two_tables_draft_merge_amend_support_and_adopt(
         await clean(projector)
         await clean(second)
         await clean(tablet)
+        assert await too_small_for_the_room(projector) == ""
         await projector.screenshot(path=artifacts / "recommendations-adopted-display.png")
         await second.screenshot(
             path=artifacts / "recommendations-adopted-phone.png", full_page=True

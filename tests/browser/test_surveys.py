@@ -11,7 +11,7 @@ from playwright.async_api import Page, expect
 from sqlalchemy import select
 
 from server.db.models import SurveyAnswer
-from tests.support.accessibility import axe_violations, horizontal_overflow
+from tests.support.accessibility import axe_violations, horizontal_overflow, too_small_for_the_room
 from tests.support.browser import NARROW_PHONE, PROJECTOR, chromium, connected, screen
 from tests.support.day import Day
 from tests.support.surveys import at_home, invite, open_step, steps_of, with_surveys
@@ -112,6 +112,7 @@ async def test_the_projector_shows_the_opinion_change(live_day: Day, artifacts: 
         chart = projector.locator(".opinion-chart")
         await chart.wait_for()
         assert await axe_violations(projector) == []
+        assert await too_small_for_the_room(projector) == ""
         await projector.screenshot(path=artifacts / "opinion-change-display.png")
         box = await chart.locator("svg").bounding_box()
         assert box is not None and box["width"] > 800  # readable from the back of the room

@@ -8,7 +8,11 @@ import pytest
 
 from server.ops import panels
 from server.ops.events import SYSTEM
-from tests.support.accessibility import axe_violations, horizontal_overflow
+from tests.support.accessibility import (
+    axe_violations,
+    horizontal_overflow,
+    too_small_for_the_room,
+)
 from tests.support.browser import NARROW_PHONE, PROJECTOR, TABLET, chromium, connected, screen
 from tests.support.day import PASSWORD, Day
 from tests.support.voting import open_vote
@@ -73,6 +77,7 @@ async def test_three_phones_vote_and_the_revealed_chart_reaches_the_display(
         assert await axe_violations(projector) == []
         assert await axe_violations(phones[0]) == []
         assert await axe_violations(tablet) == []
+        assert await too_small_for_the_room(projector) == ""
         await projector.screenshot(path=artifacts / "vote-display.png")
         await phones[0].screenshot(path=artifacts / "vote-phone.png", full_page=True)
         await tablet.screenshot(path=artifacts / "vote-tablet.png", full_page=True)

@@ -52,3 +52,42 @@ async def horizontal_overflow(page: Page) -> int:
     assert viewport is not None, "the page has no fixed screen size to fit"
     width: int = await page.evaluate("() => document.documentElement.scrollWidth")
     return max(0, width - viewport["width"])
+
+
+ROOM_MIN_PX = 20
+"""The smallest text a projector may show at 1920 px: what the back of a hall can read."""
+
+
+async def too_small_for_the_room(page: Page) -> str:
+    """Names the projector's smallest text when it is under ROOM_MIN_PX ("" when none is)."""
+    size, text = await smallest_text(page, ".display")
+    return f"{text!r} is {size} px" if size < ROOM_MIN_PX else ""
+
+
+async def smallest_text(page: Page, selector: str) -> tuple[float, str]:
+    """The smallest font size (CSS px) of visible text under `selector`, and that text.
+
+    The projector is read from the back of the room: a figure's footnote in 14 px is
+    as good as missing there, so its tests bound the smallest text, not the average.
+    """
+    found: list[Any] = await page.evaluate(
+        """(selector) => {
+            let best = [Infinity, ""];
+            for (const root of document.querySelectorAll(selector)) {
+                const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                    const text = node.textContent.trim();
+                    const element = node.parentElement;
+                    if (!text || !element || !element.checkVisibility()) continue;
+                    if (element.closest(".visually-hidden")) continue;
+                    // SVG text is drawn at its font size times the drawing's scale.
+                    const scale = element.getScreenCTM ? element.getScreenCTM().a : 1;
+                    const size = parseFloat(getComputedStyle(element).fontSize) * scale;
+                    if (size < best[0]) best = [size, text];
+                }
+            }
+            return best;
+        }""",
+        selector,
+    )
+    return float(found[0]), str(found[1])

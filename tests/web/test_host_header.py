@@ -24,7 +24,7 @@ async def test_another_sites_host_never_reaches_the_projector_of_a_later_request
     projector = day.person()
     page = await projector.get(f"/d/{panel.display_token}")
     assert "evil.example" not in page.text
-    assert f"testserver/j/{panel.code}" in page.text
+    assert f"testserver<wbr>/j/{panel.code}" in page.text  # breaks before /j/ only
 
 
 async def test_with_a_public_url_only_its_host_is_answered(tmp_path: Path) -> None:
@@ -35,7 +35,7 @@ async def test_with_a_public_url_only_its_host_is_answered(tmp_path: Path) -> No
         projector = day.person()
         page = await projector.get(f"/d/{panel.display_token}")
         assert page.status_code == 200
-        assert f"panel.example.org/j/{panel.code}" in page.text
+        assert f"panel.example.org<wbr>/j/{panel.code}" in page.text
         assert "strict-transport-security" in page.headers
         stranger = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://evil.example"
