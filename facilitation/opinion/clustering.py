@@ -101,7 +101,7 @@ def cluster(
     if n_base < 2:
         return None
     if n_base == 2:
-        letters = _stable_letters(participants, base_labels, 2, earlier.groups if earlier else {})
+        letters = stable_letters(participants, base_labels, 2, earlier.groups if earlier else {})
         groups = {p: letters[int(m)] for p, m in zip(participants, base_labels, strict=True)}
         return Clustering(groups, {2: 0.0}, base_centres, {2: base_centres}, KSmoother(2, 1, 2))
     weights = np.bincount(base_labels, minlength=n_base).astype(np.float64)
@@ -121,7 +121,7 @@ def cluster(
     k = smoother.smoothed_k if smoother.smoothed_k in tried else best_k
     group_labels, _ = tried[k]
     members = group_labels[base_labels]
-    letters = _stable_letters(participants, members, k, earlier.groups if earlier else {})
+    letters = stable_letters(participants, members, k, earlier.groups if earlier else {})
     groups = {p: letters[int(m)] for p, m in zip(participants, members, strict=True)}
     kept = {kk: c for kk, (_, c) in tried.items()}
     return Clustering(groups, silhouettes, base_centres, kept, smoother)
@@ -187,7 +187,7 @@ def _grown(earlier: FloatMatrix, distinct: FloatMatrix, k: int) -> FloatMatrix:
     return centres
 
 
-def _stable_letters(
+def stable_letters(
     participants: Sequence[int], members: Labels, k: int, earlier: Mapping[int, str]
 ) -> dict[int, str]:
     """A letter per new group: the earlier group it shares most people with keeps its letter.

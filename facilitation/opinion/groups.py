@@ -11,8 +11,8 @@ answer is `TooFewVotes`, which screens turn into a plain sentence, never a pictu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from facilitation.deliberation.statements import StatementVote
@@ -142,4 +142,41 @@ def groups_of_matrix(
         representative=representative(per_group),
         silhouettes=clustering.silhouettes,
         memory=Memory(clustered, projection.loadings, clustering),
+    )
+
+
+def relabelled(result: OpinionGroups, earlier: Mapping[int, str]) -> OpinionGroups:
+    """The same groups, each named after the earlier group it shares most people with.
+
+    For groups computed afresh (the report's, from all votes at the end) that the room
+    saw live under other letters: the matching is the live updates' own
+    (`clustering.stable_letters`), so a group mostly made of the people the room saw as
+    A is A here too. Only the names change; members and figures stay as computed.
+    """
+    import numpy as np
+
+    from facilitation.opinion.clustering import stable_letters
+
+    old = sorted(result.sizes)
+    index = {g: i for i, g in enumerate(old)}
+    grouped = result.groups
+    participants = list(grouped)
+    members = np.array([index[grouped[p]] for p in participants], dtype=np.int64)
+    new = stable_letters(participants, members, len(old), earlier)
+    name = {g: new[i] for g, i in index.items()}
+    clustering = result.memory.clustering
+    return replace(
+        result,
+        points=tuple(
+            replace(p, group=None if p.group is None else name[p.group]) for p in result.points
+        ),
+        sizes={name[g]: n for g, n in sorted(result.sizes.items(), key=lambda i: name[i[0]])},
+        votes={name[g]: v for g, v in sorted(result.votes.items(), key=lambda i: name[i[0]])},
+        representative={name[g]: r for g, r in result.representative.items()},
+        memory=replace(
+            result.memory,
+            clustering=None
+            if clustering is None
+            else replace(clustering, groups={p: name[g] for p, g in clustering.groups.items()}),
+        ),
     )

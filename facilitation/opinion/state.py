@@ -1,7 +1,7 @@
 """One panel's opinion groups, kept where every server process can read them.
 
 Letters are not a property of the votes alone: group A is "the group that was A last
-time" (`clustering._stable_letters`), and the number of groups steadies over updates
+time" (`clustering.stable_letters`), and the number of groups steadies over updates
 (`KSmoother`). Two server processes that each kept that history in memory would label
 the same people A on one and B on the other. So the state one update hands the next
 (`Memory`) is stored as plain JSON, with a fingerprint of the votes it was computed

@@ -2,8 +2,12 @@
 
 Each discussion step with statement votes is one Pol.is conversation. The record names
 people by pseudonym and arguments by number, so the groups are computed afresh from
-those (`facilitation.opinion`), with no memory of the live updates: the report shows
-what all the votes say at the end. The live screens may have shown other letters.
+those (`facilitation.opinion`): the report shows what all the votes say at the end.
+Where the room saw groups live (`PanelRecord.live_groups`), each group is then named
+after the live group it shares most people with (`relabelled`), so the report's group A
+is the room's group A; the report says how many people are placed as the room last saw
+them. Reproducing the live groups exactly would need the live updates' whole history
+(the number of groups steadies over updates), which the record does not carry.
 """
 
 from __future__ import annotations
@@ -11,9 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from facilitation.deliberation.statements import StatementVote, VoteChoice
-from facilitation.opinion.groups import Method, OpinionGroups, TooFewVotes, compute_opinion_groups
+from facilitation.opinion.groups import (
+    Method,
+    OpinionGroups,
+    TooFewVotes,
+    compute_opinion_groups,
+    relabelled,
+)
 from facilitation.opinion.privacy import DEFAULT_MIN_GROUP, shown_groups
-from server.reporting.record import PanelRecord
+from server.reporting.record import LiveGroups, PanelRecord
 
 METHOD = Method()
 
@@ -27,6 +37,21 @@ class DiscussionOpinion:
     pseudonyms: tuple[str, ...]
     """Participant index in `result` → pseudonym."""
     min_group: int
+    live: LiveGroups | None = None
+    """The groups the room last saw, whose letters `result` carries."""
+
+    @property
+    def as_live(self) -> tuple[int, int]:
+        """(people in the group of the letter the room last saw them in, people placed both
+        here and live)."""
+        if self.live is None or isinstance(self.result, TooFewVotes):
+            return 0, 0
+        both = [
+            (self.live.letters[self.pseudonyms[p]], g)
+            for p, g in self.result.groups.items()
+            if self.pseudonyms[p] in self.live.letters
+        ]
+        return sum(1 for was, now in both if was == now), len(both)
 
     @property
     def shown(self) -> list[str]:
@@ -47,6 +72,11 @@ def panel_opinions(record: PanelRecord) -> list[DiscussionOpinion]:
         result = compute_opinion_groups(
             StatementVote(index[v.respondent], v.argument, VoteChoice(v.choice)) for v in votes
         )
+        live = record.live_groups.get(number)
+        if live is not None and isinstance(result, OpinionGroups):
+            result = relabelled(
+                result, {index[p]: g for p, g in live.letters.items() if p in index}
+            )
         chosen = step.settings.get("opinion") or {}
         out.append(
             DiscussionOpinion(
@@ -55,6 +85,7 @@ def panel_opinions(record: PanelRecord) -> list[DiscussionOpinion]:
                 result=result,
                 pseudonyms=pseudonyms,
                 min_group=int(chosen.get("min_group", DEFAULT_MIN_GROUP)),
+                live=live,
             )
         )
     return out
@@ -125,7 +156,10 @@ def method_in_words(method: Method = METHOD) -> str:
         f"{method.base_clusters} base clusters (k-means), whose centres are clustered into "
         f"2 to {method.max_groups} groups (k-means weighted by size); the number of groups "
         "with the best silhouette is kept. Groups are computed once from all votes at "
-        f"export, and shown in the report only from {DEFAULT_MIN_GROUP} people (the "
+        "export; where the room saw groups live, each group takes the letter of the live "
+        "group it shares most people with (the matching the live updates use), so its "
+        "letter is the one the room saw. They are shown in the report only from "
+        f"{DEFAULT_MIN_GROUP} people (the "
         "panel's choice). Groups appear only when at least "
         f"{method.min_people} people voted on at least {method.min_votes} arguments."
     )
@@ -162,6 +196,11 @@ class OpinionSummary:
     consensus: tuple[StatementFigures, ...] = ()
     divisive: tuple[StatementFigures, ...] = ()
     method: Method = METHOD
+    as_live: tuple[int, int] | None = None
+    """(people placed as the room last saw them, people placed both here and live); None
+    when the room saw no groups."""
+    live_current: bool = False
+    """The room's last groups were computed from all the votes the report counts."""
 
 
 TOP = 5
@@ -208,6 +247,8 @@ def report_opinions(record: PanelRecord) -> tuple[OpinionSummary, ...]:
                     if len(shown) >= 2
                     else ()
                 ),
+                as_live=opinion.as_live if opinion.live else None,
+                live_current=opinion.live.current if opinion.live else False,
             )
         )
     return tuple(out)

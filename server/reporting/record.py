@@ -33,6 +33,7 @@ from facilitation.casting import stored_vote
 from facilitation.deliberation.plenary import answered_record, queue, upvote_counts
 from facilitation.deliberation.states import ArgumentState, QuestionState
 from facilitation.errors import Refused
+from facilitation.opinion.state import votes_fingerprint
 from facilitation.recruitment.representation import Representation
 from facilitation.survey import Answer, Wave, item_from_dict
 from server.db.models import (
@@ -46,11 +47,13 @@ from server.db.models import (
     QuestionRow,
     QuestionUpvote,
     StatementVote,
+    Step,
     VoteResult,
 )
 from server.db.records import question_of
 from server.db.rows import NotFound, steps_of
 from server.read import survey_data
+from server.read.opinion import discussion_votes, stored_groups
 from server.read.representation import representation_rows
 from server.read.survey_data import SurveyData
 from server.reporting.definition import Definition, ProposalDef, StepDef
@@ -148,6 +151,16 @@ class VoteRecord:
 
 
 @dataclass(frozen=True)
+class LiveGroups:
+    """The opinion groups the room last saw in one discussion (`opinion_states`)."""
+
+    letters: Mapping[str, str]
+    """Respondent pseudonym → group letter, for those the live update grouped."""
+    current: bool
+    """Computed from the discussion's votes as they are now (none came after it)."""
+
+
+@dataclass(frozen=True)
 class PanelRecord:
     definition: Definition
     status: str
@@ -160,6 +173,10 @@ class PanelRecord:
     votes: tuple[VoteRecord, ...] = ()
     ballots: tuple[TableBallot, ...] = ()
     voice: VoiceRecord = field(default_factory=VoiceRecord)
+    live_groups: Mapping[int, LiveGroups] = field(default_factory=dict, compare=False)
+    """Per discussion step number: the letters the room saw, so the report names its groups
+    as the room did (`server.reporting.opinion`). What the screens showed, not a record of
+    the day's votes: not exported, so an imported panel has none."""
 
     def survey(self) -> SurveyData:
         """The surveys as `server.ops.survey_data` gives them, keyed by pseudonym."""
@@ -256,6 +273,7 @@ async def load_record(session: AsyncSession, panel_id: int) -> PanelRecord:
         votes=votes,
         ballots=ballots,
         voice=await load_voice(session, panel_id, step_number, table_number, proposal_number),
+        live_groups=await _live_groups(session, step_rows, step_number, who),
     )
 
 
@@ -339,6 +357,27 @@ async def _respondents(
         )
     # Sorted by the random pseudonym, so no file shows the order people joined in.
     return tuple(people[key] for key in sorted(people)), who
+
+
+async def _live_groups(
+    session: AsyncSession,
+    step_rows: list[Step],
+    step_number: Mapping[int, int],
+    who: Mapping[int, str],
+) -> dict[int, LiveGroups]:
+    out = {}
+    for step in step_rows:
+        if step.kind != "discussion":
+            continue
+        stored = await stored_groups(session, step.id)
+        clustering = stored.memory.get("clustering") if stored else None
+        if stored is None or clustering is None:
+            continue
+        data = await discussion_votes(session, step.id)
+        letters = {who[int(p)]: str(g) for p, g in clustering["groups"].items() if int(p) in who}
+        current = stored.votes == votes_fingerprint(data.votes, data.hidden)
+        out[step_number[step.id]] = LiveGroups(letters, current)
+    return out
 
 
 async def _arguments(

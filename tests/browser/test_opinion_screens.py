@@ -29,6 +29,7 @@ pytestmark = pytest.mark.browser
 
 PHONES, TABLES, STATEMENTS = 60, 6, 20
 WITHIN = 5.0
+LONG_WORD = "Kommunesammenslåingsutredningsarbeidsgruppemedlemmenes"
 
 
 def choice(number: int, statement: int) -> str:
@@ -52,9 +53,9 @@ async def test_sixty_phones_vote_and_the_tablet_and_projector_show_groups_within
         )
     number_of = {p.number: p for p in people}
     for i in range(STATEMENTS):
-        response = await phones[i].post(
-            f"/p/{panel.id}/arguments", {"text": f"Statement number {i}", "stance": "for"}
-        )
+        # One statement a Norwegian compound long enough to overflow a narrow screen.
+        text = f"{LONG_WORD} Statement number {i}" if i == 0 else f"Statement number {i}"
+        response = await phones[i].post(f"/p/{panel.id}/arguments", {"text": text, "stance": "for"})
         assert response.status_code == 200
     stored = await stored_arguments(live_day, panel)
     for argument in stored:
@@ -117,6 +118,9 @@ async def test_sixty_phones_vote_and_the_tablet_and_projector_show_groups_within
         assert await axe_violations(tablet) == []
         assert await axe_violations(projector) == []
         await tablet.screenshot(path=artifacts / "opinion-tablet.png", full_page=True)
+        await tablet.locator("#fac-opinion").screenshot(
+            path=artifacts / "opinion-tablet-groups.png"
+        )
         # Phones are seated in turn, so each table of ten is one camp: one group there.
         first_table = tablet.locator("#fac-opinion details.opinion-table").first
         await first_table.locator("summary").click()
@@ -128,6 +132,13 @@ async def test_sixty_phones_vote_and_the_tablet_and_projector_show_groups_within
         await tablet.set_viewport_size({"width": 320, "height": 640})
         assert await first_table.evaluate("e => e.scrollWidth <= e.clientWidth")
         await first_table.screenshot(path=artifacts / "opinion-tablet-table-320.png")
+        # The whole page fits a 320 px screen: the groups-at-the-tables table scrolls in
+        # its own box (which says so), long statements wrap.
+        assert await horizontal_overflow(tablet) == 0, "the facilitator's page is wider than 320 px"
+        scroll = tablet.get_by_role("region", name="Groups at the tables")
+        assert await scroll.evaluate("e => getComputedStyle(e).overflowX") == "auto"
+        assert await axe_violations(tablet) == []
+        await tablet.locator("#fac-opinion").screenshot(path=artifacts / "opinion-tablet-320.png")
         await tablet.set_viewport_size({"width": 1920, "height": 1080})
         await tablet.screenshot(path=artifacts / "opinion-tablet-1920.png")
         await projector.screenshot(path=artifacts / "opinion-projector.png")

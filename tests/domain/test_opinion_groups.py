@@ -9,7 +9,12 @@ import pytest
 from facilitation.deliberation.statements import StatementVote, VoteChoice
 from facilitation.opinion.clustering import KSmoother
 from facilitation.opinion.eligibility import clustered_participants
-from facilitation.opinion.groups import OpinionGroups, TooFewVotes, compute_opinion_groups
+from facilitation.opinion.groups import (
+    OpinionGroups,
+    TooFewVotes,
+    compute_opinion_groups,
+    relabelled,
+)
 from facilitation.opinion.matrix import vote_matrix
 from facilitation.opinion.statistics import GroupVotes, consensus, prop_test, two_prop_test
 
@@ -67,6 +72,25 @@ def test_a_new_vote_does_not_rename_the_groups() -> None:
     assert isinstance(later, OpinionGroups)
     for participant, group in first.groups.items():
         assert later.groups[participant] == group
+
+
+def test_groups_computed_afresh_take_the_letters_of_the_groups_they_mostly_are() -> None:
+    result = compute_opinion_groups(two_camps(60, 12))
+    assert isinstance(result, OpinionGroups)
+    fresh = result.groups
+    # Seen earlier with the letters the other way round, and one person elsewhere.
+    swapped = {p: "B" if g == "A" else "A" for p, g in fresh.items()}
+    swapped[0] = swapped[1]
+    renamed = relabelled(result, swapped)
+    assert renamed.groups == {p: "B" if g == "A" else "A" for p, g in fresh.items()}
+    assert renamed.sizes == {"A": result.sizes["B"], "B": result.sizes["A"]}
+    assert renamed.votes["A"] == result.votes["B"]
+    assert renamed.representative["A"] == result.representative["B"]
+    assert renamed.consensus == result.consensus
+    assert renamed.memory.clustering is not None
+    assert renamed.memory.clustering.groups == renamed.groups
+    # Nobody seen before: the largest group is A, as in a first computation.
+    assert relabelled(result, {}).groups == fresh
 
 
 def test_the_number_of_groups_changes_only_after_winning_four_updates_in_a_row() -> None:
