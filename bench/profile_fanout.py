@@ -232,6 +232,7 @@ async def main() -> None:
             facilitator = await staff(server.url, panel_id)
             recording = spy(pid, args.spy, "step")
             rounds: list[float] = []
+            busy = 0.0  # server CPU from each POST until the last phone has the step
             cpu = cpu_seconds(pid)
             for n in range(args.rounds):
                 action = "advance" if n % 2 == 0 else "back"
@@ -242,11 +243,13 @@ async def main() -> None:
                     s.arrived = None
                     s.watching = watch
                 sent = time.monotonic()
+                before_cpu = cpu_seconds(pid)
                 response = await facilitator.post(f"{server.url}/panels/{panel_id}/agenda/{action}")
                 assert response.status_code in (200, 303), response.text[:300]
                 deadline = sent + 30
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(watch.done.wait(), 30)
+                busy += cpu_seconds(pid) - before_cpu
                 late = [(s.arrived or deadline) - sent for s in screens]
                 missing = sum(1 for s in screens if s.arrived is None)
                 rounds.extend(late)
@@ -262,7 +265,8 @@ async def main() -> None:
             print(
                 f"step change over {args.rounds} rounds: p50 {1000 * pct(rounds, 0.5):.0f} ms, "
                 f"p99 {1000 * pct(rounds, 0.99):.0f} ms; server CPU "
-                f"{1000 * step_cpu / args.rounds:.0f} ms per change (incl. 1 s idle each)"
+                f"{1000 * step_cpu / args.rounds:.0f} ms per change (incl. 1 s idle each), "
+                f"{1000 * busy / args.rounds:.0f} ms from the request to the last phone"
             )
             if args.rounds % 2:
                 await facilitator.post(f"{server.url}/panels/{panel_id}/agenda/back")

@@ -29,6 +29,7 @@ from server.db.engine import Database
 from server.db.migrate import upgrade
 from server.db.rows import NotFound
 from server.i18n import refusal_text
+from server.live.wire import KeepRawSend
 from server.logs import RequestLog
 from server.render import STATIC, Renderer
 from server.routes import all_routes
@@ -121,12 +122,15 @@ class Borgerpanel(Starlette):
     """Starlette, with the security headers outside everything else.
 
     Starlette answers an unexpected error (500) from its outermost layer, outside the
-    middleware list; wrapping the whole stack puts the headers on that page too.
+    middleware list; wrapping the whole stack puts the headers on that page too. Outside
+    even those, `KeepRawSend` lets live sockets write to their connections directly.
     """
 
     def build_middleware_stack(self) -> ASGIApp:
         services: Services = self.state.services
-        return SecurityHeaders(super().build_middleware_stack(), services.settings.https)
+        return KeepRawSend(
+            SecurityHeaders(super().build_middleware_stack(), services.settings.https)
+        )
 
 
 class SecurityHeaders:

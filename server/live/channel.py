@@ -41,6 +41,7 @@ from server.live.opinion import OpinionRoom
 from server.live.presence import PresenceBoard
 from server.live.socket import CLOSE_GONE, LiveSocket
 from server.live.view import PanelGone, PanelView
+from server.live.wire import Text
 from server.render import Renderer
 from server.screens.registry import (
     Fragment,
@@ -641,8 +642,9 @@ def shared_screens_first(
     return sorted(arrivals, key=lambda arrival: arrival[0].participant_id is not None)
 
 
-def _message(**fields: Any) -> str:
-    return json.dumps(fields, separators=(",", ":"))
+def _message(**fields: Any) -> Text:
+    """A message as it goes to a group's sockets: framed once for all of them."""
+    return Text(json.dumps(fields, separators=(",", ":")))
 
 
 def _now_ms(view: PanelView) -> int:

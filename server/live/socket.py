@@ -24,6 +24,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from server import metrics
 from server.live import audiences as aud
 from server.live.outbox import Outbox, OutboxOverflow
+from server.live.wire import Wire
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,14 @@ class LiveSocket:
     snapshot_pending: bool = False
     """Set while the channel owes this socket a snapshot: more asking adds no work."""
     budget: MessageBudget = field(default_factory=MessageBudget)
+    wire: Wire | None = None
+    """The connection itself, when messages can be written to it directly (see wire.py)."""
+    sending: bool = False
+    """Set while `pump` waits to hand a message to a paused connection."""
+
+    def __post_init__(self) -> None:
+        if self.wire is None:
+            self.wire = Wire.of(getattr(self.websocket, "scope", None))
 
     @property
     def group(self) -> tuple[tuple[str, ...], str, str]:
@@ -94,6 +103,17 @@ class LiveSocket:
         return tuple(a for a in self.audiences if aud.is_personal(a))
 
     def send(self, message: str, key: str | None = None) -> None:
+        """Write `message` to the connection now when nothing waits before it and the
+        connection takes it (no task switch, no copy per socket); else queue it."""
+        if (
+            self.wire is not None
+            and not self.sending
+            and not self.outbox
+            and not self.closed.is_set()
+            and self.wire.write(message)
+        ):
+            metrics.message_sent()
+            return
         self.outbox.put(message, key)
         if self.outbox.overflowed and not self.closed.is_set():
             # Fallen too far behind: drop now, even while a send is stuck on the network.
@@ -110,10 +130,15 @@ class LiveSocket:
         try:
             while True:
                 message = await self.outbox.get()
-                # No timeout here: a send waits only once the kernel's buffer is full, and
-                # then so would our close. The kernel lets a stalled screen go
-                # (server/web/stalls.py); the send then fails and this socket ends.
-                await self.websocket.send_text(message)
+                if self.wire is None or not self.wire.write(message):
+                    # No timeout here: a send waits only once the kernel's buffer is full,
+                    # and then so would our close. The kernel lets a stalled screen go
+                    # (server/web/stalls.py); the send then fails and this socket ends.
+                    self.sending = True
+                    try:
+                        await self.websocket.send_text(message)
+                    finally:
+                        self.sending = False
                 metrics.message_sent()
         except OutboxOverflow:
             await self._drop()
