@@ -123,7 +123,13 @@ async def join(units: Units, typed_code: str, known: int | None) -> Participant:
     `known` is the participant id the phone's signed cookie already holds for this
     panel, if any.
     """
-    panel = await panel_for_code(units, typed_code)
+    return await seat(units, await panel_for_code(units, typed_code), known)
+
+
+async def seat(units: Units, panel: Panel, known: int | None) -> Participant:
+    """`join` for a caller that has just looked the code up (`panel_for_code`): in a
+    lobby rush every read saved per phone counts, so the code is not looked up twice.
+    Whether the panel still takes people is checked again under the panel's lock."""
     async with units.panel(panel.id, lock=False) as unit:
         if known is not None:
             existing = await unit.session.get(Participant, known)

@@ -13,8 +13,8 @@ from server.screens.registry import render_screen
 from server.web import live
 from server.web.access import (
     Forbidden,
-    require_participant,
     require_participant_and_panel,
+    seat_of,
     services_of,
 )
 from server.web.csrf import csrf_token
@@ -30,9 +30,16 @@ def phone_audiences(participant: Participant) -> tuple[str, ...]:
 
 async def phone(request: Request) -> Response:
     panel_id = int(request.path_params["panel_id"])
-    participant = await require_participant(request, panel_id)
+    participant_id = seat_of(request, panel_id)
+    if participant_id is None:
+        raise Forbidden
     services = services_of(request)
+    # The seat is checked in the same read as the screen: one session per page, which
+    # counts when a whole room loads the page at once.
     async with services.hub.view(panel_id) as view:
+        participant = await view.participant(participant_id)
+        if participant is None:
+            raise Forbidden
         panel = await view.panel()
         language = language_of(request, panel)
         fragments = await render_screen(

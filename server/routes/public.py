@@ -67,7 +67,7 @@ async def join(request: Request) -> Response:
         else:
             panel = await joining.panel_for_code(services.units, code)
             count(PANEL_JOINS, str(panel.id))
-            participant = await joining.join(services.units, code, seat_of(request, panel.id))
+            participant = await joining.seat(services.units, panel, seat_of(request, panel.id))
     except Refused as refusal:
         count(CODE_GUESSES, client)
         return page(

@@ -41,7 +41,7 @@ async def timer(view: PanelView, audience: str) -> dict[str, Any]:
     volatile=True,
 )
 async def tables(view: PanelView, audience: str) -> dict[str, Any]:
-    participants = await view.participants()
+    participants = await view.seats()
     by_table: dict[int | None, list[Any]] = {}
     for person in participants:
         by_table.setdefault(person.table_id, []).append(person)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from facilitation.codes import format_join_code
 from server.db.models import Panel, Participant
 from server.db.types import utcnow
+from server.live.view import PanelView, Seat
 from server.ops import agenda
 from server.ops.events import SYSTEM
 from tests.support.day import Day, text_of
@@ -117,6 +118,28 @@ async def test_participants_are_numbered_and_carry_no_personal_data(day: Day) ->
     assert len({r.pseudonym for r in rows}) == 2
     columns = set(Participant.__table__.columns.keys())
     assert not columns & {"name", "email", "phone", "address"}
+
+
+async def test_the_seats_the_tables_list_reads_are_the_participants_own(day: Day) -> None:
+    """The facilitators' list of tables reads only number and table (`PanelView.seats`),
+    the same whether or not the whole rows were loaded in the same pass."""
+    panel = await day.panel(tables=3)
+    for _ in range(5):
+        await day.phone(panel)
+    async with day.services.db.reading() as session:
+        rows = list(
+            await session.scalars(
+                select(Participant)
+                .where(Participant.panel_id == panel.id)
+                .order_by(Participant.number)
+            )
+        )
+        expected = [Seat(p.id, p.number, p.table_id) for p in rows]
+        assert len({s.table_id for s in expected}) == 3
+        assert await PanelView(session, panel.id).seats() == expected
+        loaded = PanelView(session, panel.id)
+        await loaded.participants()
+        assert await loaded.seats() == expected
 
 
 async def _participants(day: Day, panel_id: int) -> int:
