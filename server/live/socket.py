@@ -109,11 +109,13 @@ class LiveSocket:
         """Write the outbox to the network until the socket closes or falls behind."""
         try:
             while True:
-                message = await self.outbox.get()
                 # No timeout here: a send waits only once the kernel's buffer is full, and
                 # then so would our close. The kernel lets a stalled screen go
                 # (server/web/stalls.py); the send then fails and this socket ends.
-                await self.websocket.send_text(message)
+                # The message is not bound to a name: a local would hold the last frame
+                # sent, for an idle phone its whole snapshot, while waiting for the next
+                # (a few KiB a phone, measured with bench/socket_memory.py --trace).
+                await self.websocket.send_text(await self.outbox.get())
                 metrics.message_sent()
         except OutboxOverflow:
             await self._drop()
