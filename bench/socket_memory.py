@@ -85,8 +85,7 @@ def _ours(traceback: tracemalloc.Traceback, frames: int = 6) -> list[str]:
     return innermost
 
 
-async def run(phones: int, trace: bool, top: int) -> dict[str, int]:
-    work = Path(tempfile.mkdtemp(prefix="borgerpanel-socket-memory-"))
+async def run(phones: int, trace: bool, top: int, work: Path) -> dict[str, int]:
     env = {"BORGERPANEL_SECRET_KEY": SECRET, "BORGERPANEL_DATA_DIR": str(work / "data")}
     target = str(work / "snapshot")
     if trace:
@@ -168,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=15, help="tracebacks printed per state")
     args = parser.parse_args(argv)
     print(f"load average: {os.getloadavg()}", flush=True)
-    asyncio.run(run(args.phones, args.trace, args.top))
+    with tempfile.TemporaryDirectory(prefix="borgerpanel-socket-memory-") as tmp:
+        asyncio.run(run(args.phones, args.trace, args.top, Path(tmp)))
     print(f"load average: {os.getloadavg()}")
     return 0
 
