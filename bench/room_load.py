@@ -91,17 +91,44 @@ class Load:
     # -- holding phones --------------------------------------------------------------
 
     async def join(
-        self, phones: list[list[Any]], code: str, socket_path: str, at_once: int
+        self, phones: list[list[Any]], code: str, socket_path: str | None, at_once: int
     ) -> Reply:
-        """Each phone joins as a browser does: front page, code, phone page, socket."""
+        """Each phone joins as a browser does: front page, code, phone page, socket.
+
+        Without `socket_path` the phones stop before their socket, which `connect`
+        opens later: bench/socket_memory.py tells a join's memory from a socket's.
+        """
         return await self._arrive(phones, at_once, code=code, socket_path=socket_path)
+
+    async def connect(self, socket_path: str, at_once: int) -> Reply:
+        """Open the socket of every phone that joined without one."""
+        gate = asyncio.Semaphore(at_once)
+        errors: list[str] = []
+
+        async def one(held: Held) -> None:
+            async with gate:
+                try:
+                    await self._connect(held, socket_path)
+                except Exception as error:  # a benchmark counts failures, it does not stop
+                    errors.append(f"phone {held.index}: {type(error).__name__}: {error}")
+
+        await asyncio.gather(*(one(h) for h in self.phones.values() if h.phone.socket is None))
+        return {"errors": errors}
+
+    async def disconnect(self) -> Reply:
+        """Close every phone's socket; the phones stay joined (their cookies kept)."""
+        for held in self.phones.values():
+            if held.phone.socket is not None:
+                await held.phone.socket.close()
+                held.phone.socket = None
+        return {}
 
     async def hold(self, phones: list[list[Any]], socket_path: str, at_once: int) -> Reply:
         """Each phone only opens its socket (the ceiling has no pages)."""
         return await self._arrive(phones, at_once, code=None, socket_path=socket_path)
 
     async def _arrive(
-        self, phones: list[list[Any]], at_once: int, code: str | None, socket_path: str
+        self, phones: list[list[Any]], at_once: int, code: str | None, socket_path: str | None
     ) -> Reply:
         gate = asyncio.Semaphore(at_once)
         times: list[list[float]] = []
@@ -117,7 +144,8 @@ class Load:
                 try:
                     if code is not None:
                         await join_like_a_browser(held.client, held.phone, code)
-                    await self._connect(held, socket_path)
+                    if socket_path is not None:
+                        await self._connect(held, socket_path)
                 except Exception as error:  # a benchmark counts failures, it does not stop
                     errors.append(f"phone {index}: {type(error).__name__}: {error}")
                     return
@@ -320,6 +348,10 @@ async def serve() -> None:
                     reply = await load.join(**command)
                 case "hold":
                     reply = await load.hold(**command)
+                case "connect":
+                    reply = await load.connect(**command)
+                case "disconnect":
+                    reply = await load.disconnect()
                 case "arm":
                     reply = load.arm(**command)
                 case "collect":

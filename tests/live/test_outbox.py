@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import tracemalloc
 
 import pytest
 
@@ -66,3 +67,39 @@ async def test_a_client_that_stops_reading_is_dropped_with_try_again_later() -> 
     await asyncio.sleep(0)
     assert websocket.closed_with == CLOSE_TOO_SLOW
     pump.cancel()
+
+
+class ListeningWebSocket:
+    """A phone that reads everything; it remembers only how much it was sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+
+    async def send_text(self, text: str) -> None:
+        self.sent.append(len(text))
+
+
+def _snapshot_of(size: int) -> str:
+    return "x" * size
+
+
+async def test_a_socket_waiting_for_its_next_message_keeps_none_of_the_last() -> None:
+    """An idle phone must not hold a copy of the last frame (its whole snapshot) for as
+    long as it stays: with thousands of phones that is megabytes held for nothing."""
+    websocket = ListeningWebSocket()
+    socket = LiveSocket(websocket, 1, ("phones",), "nb")  # type: ignore[arg-type]
+    pump = asyncio.create_task(socket.pump())
+    size = 4 * 1024 * 1024
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        socket.send(_snapshot_of(size))
+        for _ in range(10):
+            await asyncio.sleep(0)
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+        pump.cancel()
+    assert websocket.sent == [size]
+    assert not pump.done(), "the pump is still waiting for the next message"
+    assert held < size // 4, f"{held} bytes still held after the message was sent"
