@@ -2,9 +2,10 @@
 report, the export and the draw need, nor Alembic when the database is current.
 
 scipy, pandas, numpy, the sortition library and HiGHS cost seconds of start-up
-between them; YAML, rapidfuzz, the QR code maker, PostgreSQL's dialect (on SQLite) and
-Alembic with Mako some hundreds of milliseconds more. A venue restarting its laptop
-mid-session must not wait for them.
+between them; YAML, rapidfuzz, the QR code maker, PostgreSQL's dialect (on SQLite),
+Alembic with Mako, the survey statistics and the Markdown parser (wanted by the first
+full screen, not by a phone that comes back current) some hundreds of milliseconds more.
+A venue restarting its laptop mid-session must not wait for them.
 """
 
 from __future__ import annotations
@@ -22,7 +23,16 @@ from tests.support.servers import env_for
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("scipy", "pandas", "numpy", "pyreadstat", "sortition_algorithms", "highspy", "sklearn")
-AT_USE = ("yaml", "rapidfuzz", "segno", "alembic", "mako", "sqlalchemy.dialects.postgresql")
+AT_USE = (
+    "yaml",
+    "rapidfuzz",
+    "segno",
+    "alembic",
+    "mako",
+    "sqlalchemy.dialects.postgresql",
+    "facilitation.analysis",
+    "markdown_it",
+)
 
 # Creates the application and runs its start-up (migrations, broker, hub) as `serve` does.
 STARTS = f"""
