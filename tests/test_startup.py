@@ -93,3 +93,25 @@ def test_compiled_templates_are_kept_for_the_next_start(
     monkeypatch.setattr(Environment, "compile", compiles)
     again = Renderer(cache_dir=tmp_path / "templates").render("en", "error.html", message="Hi")
     assert again == first
+
+
+def test_compiled_translations_are_kept_for_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server import i18n
+
+    monkeypatch.setattr(i18n, "_compiled", tmp_path / "locale")
+    i18n.translations.cache_clear()
+    try:
+        first = i18n.translate("nb", "This page does not exist.")
+        assert first != "This page does not exist."
+        assert [p.suffix for p in (tmp_path / "locale").iterdir()] == [".mo"]
+
+        def parses(*args: object, **kwargs: object) -> object:
+            raise AssertionError("parsed the .po again")
+
+        monkeypatch.setattr(i18n, "read_po", parses)
+        i18n.translations.cache_clear()
+        assert i18n.translate("nb", "This page does not exist.") == first
+    finally:
+        i18n.translations.cache_clear()
