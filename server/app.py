@@ -28,7 +28,7 @@ from server.broker import create_broker
 from server.db.engine import Database
 from server.db.migrate import upgrade
 from server.db.rows import NotFound
-from server.i18n import refusal_text
+from server.i18n import keep_compiled, refusal_text
 from server.live.wire import KeepRawSend
 from server.logs import RequestLog
 from server.render import STATIC, Renderer
@@ -56,6 +56,7 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Starlette:
     settings = settings or Settings.from_env()
+    keep_compiled(settings.data_dir / "cache" / "locale")
     services = Services(
         settings,
         Database(settings.database_url),

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
@@ -18,24 +18,36 @@ from jinja2 import (
     FileSystemLoader,
     select_autoescape,
 )
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from facilitation.analysis.common import Note
 from facilitation.codes import format_join_code
 from server.i18n import BABEL_LOCALES, LANGUAGE_NAMES, translations
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+    from facilitation.analysis.common import Note
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 STATIC = ROOT / "static"
 
-# CommonMark with raw HTML switched off: organisers write Markdown, never markup,
-# and markdown-it refuses javascript: and data: links by itself.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
+
+@cache
+def _markdown() -> MarkdownIt:
+    """CommonMark with raw HTML switched off: organisers write Markdown, never markup,
+    and markdown-it refuses javascript: and data: links by itself.
+
+    Made at the first full screen, not at start-up (~50 ms of CPU): after a restart
+    the phones and the projector that come back with a current seq get only the
+    volatile parts of their screens, which have no Markdown."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
 
 
 def markdown(text: str) -> Markup:
-    return Markup(_markdown.render(text or ""))
+    return Markup(_markdown().render(text or ""))
 
 
 def clock(seconds: int | None) -> str:

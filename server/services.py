@@ -19,6 +19,7 @@ from server.live.hub import Hub
 from server.ops import opinion
 from server.ops.ballot_writer import BallotWriter
 from server.ops.unit import Units
+from server.read.seats import SeatReader
 from server.render import Renderer
 from server.settings import Settings
 
@@ -34,6 +35,7 @@ class Services:
     units: Units = field(init=False)
     ballots: BallotWriter = field(init=False)
     draws: DrawRunner = field(init=False)
+    seats: SeatReader = field(init=False)
 
     def __post_init__(self) -> None:
         self.hub = Hub(self.broker, self.db, self.renderer, self.settings.secret_key)
@@ -42,6 +44,7 @@ class Services:
         self.hub.opinion.keep = partial(opinion.keep_groups, self.units)
         self.ballots = BallotWriter(self.units)
         self.draws = DrawRunner(self.units)
+        self.seats = SeatReader(self.db)
 
     def base_url(self, connection: HTTPConnection) -> str:
         """Where phones reach us, for links, letters and the join QR.

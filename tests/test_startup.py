@@ -2,9 +2,10 @@
 report, the export and the draw need, nor Alembic when the database is current.
 
 scipy, pandas, numpy, the sortition library and HiGHS cost seconds of start-up
-between them; YAML, rapidfuzz, the QR code maker, PostgreSQL's dialect (on SQLite) and
-Alembic with Mako some hundreds of milliseconds more. A venue restarting its laptop
-mid-session must not wait for them.
+between them; YAML, rapidfuzz, the QR code maker, PostgreSQL's dialect (on SQLite),
+Alembic with Mako, the survey statistics and the Markdown parser (wanted by the first
+full screen, not by a phone that comes back current) some hundreds of milliseconds more.
+A venue restarting its laptop mid-session must not wait for them.
 """
 
 from __future__ import annotations
@@ -22,7 +23,16 @@ from tests.support.servers import env_for
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("scipy", "pandas", "numpy", "pyreadstat", "sortition_algorithms", "highspy", "sklearn")
-AT_USE = ("yaml", "rapidfuzz", "segno", "alembic", "mako", "sqlalchemy.dialects.postgresql")
+AT_USE = (
+    "yaml",
+    "rapidfuzz",
+    "segno",
+    "alembic",
+    "mako",
+    "sqlalchemy.dialects.postgresql",
+    "facilitation.analysis",
+    "markdown_it",
+)
 
 # Creates the application and runs its start-up (migrations, broker, hub) as `serve` does.
 STARTS = f"""
@@ -83,3 +93,25 @@ def test_compiled_templates_are_kept_for_the_next_start(
     monkeypatch.setattr(Environment, "compile", compiles)
     again = Renderer(cache_dir=tmp_path / "templates").render("en", "error.html", message="Hi")
     assert again == first
+
+
+def test_compiled_translations_are_kept_for_the_next_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server import i18n
+
+    monkeypatch.setattr(i18n, "_compiled", tmp_path / "locale")
+    i18n.translations.cache_clear()
+    try:
+        first = i18n.translate("nb", "This page does not exist.")
+        assert first != "This page does not exist."
+        assert [p.suffix for p in (tmp_path / "locale").iterdir()] == [".mo"]
+
+        def parses(*args: object, **kwargs: object) -> object:
+            raise AssertionError("parsed the .po again")
+
+        monkeypatch.setattr(i18n, "read_po", parses)
+        i18n.translations.cache_clear()
+        assert i18n.translate("nb", "This page does not exist.") == first
+    finally:
+        i18n.translations.cache_clear()

@@ -14,14 +14,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from facilitation.analysis import OpinionItemResult, analyse_opinion_item
 from facilitation.survey import Answer, SurveyItem, Wave, answer_from_dict, opinion_pairs
 from server.db.models import Invite, Participant, SurveyAnswer
 from server.db.rows import items_by_wave, surveys_of
+
+# The statistics are imported where they are computed (the results step, the report):
+# a server starting up for a room of phones does not need them (tests/test_startup.py).
+if TYPE_CHECKING:
+    from facilitation.analysis import OpinionItemResult
 
 Answers = dict[str, Answer]  # respondent → answer
 
@@ -68,6 +73,8 @@ async def load(session: AsyncSession, panel_id: int) -> SurveyData:
 
 def opinion_results(data: SurveyData) -> list[tuple[SurveyItem, OpinionItemResult]]:
     """The statistics of every opinion item, participants against controls."""
+    from facilitation.analysis import analyse_opinion_item
+
     out = []
     for before_item, after_item in data.opinion_pairs():
         item = after_item or before_item

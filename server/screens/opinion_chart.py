@@ -9,10 +9,15 @@ projector and white paper each style it their own way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from facilitation.analysis import OpinionItemResult, Unavailable, WaveSummary
-from facilitation.analysis.paired import PairedChange
 from facilitation.survey import SurveyItem
+
+# The statistics are imported where a chart is drawn: a server starting up for a room
+# of phones does not need them (tests/test_startup.py).
+if TYPE_CHECKING:
+    from facilitation.analysis import OpinionItemResult, Unavailable, WaveSummary
+    from facilitation.analysis.paired import PairedChange
 
 WIDTH = 640
 PLOT_TOP = 28
@@ -70,6 +75,10 @@ class OpinionChart:
 
 
 def opinion_chart(item: SurveyItem, result: OpinionItemResult) -> OpinionChart:
+    # Loaded already: the result was computed by them.
+    from facilitation.analysis import Unavailable, WaveSummary
+    from facilitation.analysis.paired import PairedChange
+
     before = result.before if isinstance(result.before, WaveSummary) else None
     after = result.after if isinstance(result.after, WaveSummary) else None
     scale = item.scale
@@ -120,6 +129,8 @@ def _shares(summary: WaveSummary | None) -> dict[int, float]:
 def _wave(summary: WaveSummary | None) -> Wave | None:
     if summary is None:
         return None
+    from facilitation.analysis import Unavailable
+
     majority = summary.majority
     side = majority if not isinstance(majority, Unavailable) else None
     return Wave(

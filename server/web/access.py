@@ -132,16 +132,15 @@ async def require_participant_and_panel(
     connection: HTTPConnection, panel_id: int
 ) -> tuple[Participant, Panel]:
     """`require_participant`, and the panel from the same read: a phone's socket needs
-    both, and after a restart a whole room asks at once (one read each, not two)."""
+    both, and after a restart a whole room asks at once, so the phones that ask together
+    share one read (`server.read.seats`)."""
     participant_id = seat_of(connection, panel_id)
     if participant_id is None:
         raise Forbidden
-    async with services_of(connection).db.reading() as session:
-        participant = await session.get(Participant, participant_id)
-        panel = await session.get(Panel, panel_id)
-    if participant is None or participant.panel_id != panel_id or panel is None:
+    seat = await services_of(connection).seats.seat(participant_id)
+    if seat is None or seat[0].panel_id != panel_id:
         raise Forbidden
-    return participant, panel
+    return seat
 
 
 async def display_panel(connection: HTTPConnection, token: str) -> Panel:
