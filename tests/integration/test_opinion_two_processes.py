@@ -13,9 +13,8 @@ import random
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from server.db.models import ArgumentRow, PanelTable, StatementVote
+from server.db.models import StatementVote
 from server.ops import arguments, opinion
 from server.ops.events import SYSTEM
 from tests.integration.test_two_processes import two_servers
@@ -23,7 +22,7 @@ from tests.support.day import PanelInfo, page_seq, text_of
 from tests.support.deliberation import open_step
 from tests.support.externals import REDIS_URL, require_redis
 from tests.support.people import Person
-from tests.support.reporting import add_participant
+from tests.support.reporting import add_participant, add_statements, table_ids
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -68,31 +67,9 @@ async def test_two_processes_give_the_same_people_the_same_group_letter(tmp_path
         panel = await setup.panel(tables=2)
         step = await open_step(setup, panel, "discussion", statement_votes="on")
         await opinion.set_opinion(setup.services.units, panel.id, SYSTEM, min_group="5")
-        async with setup.services.db.reading() as session:
-            first, second = list(
-                await session.scalars(
-                    select(PanelTable.id)
-                    .where(PanelTable.panel_id == panel.id)
-                    .order_by(PanelTable.position)
-                )
-            )
+        first, second = await table_ids(setup, panel)
         author = await add_participant(setup, panel, 1000, first, None)
-        async with setup.services.db.writing() as session:
-            statements = [
-                ArgumentRow(
-                    panel_id=panel.id,
-                    step_id=step,
-                    table_id=first,
-                    author_id=author.id,
-                    proposal_id=None,
-                    stance="for",
-                    text=f"Statement number {i}",
-                    state="approved",
-                    moderated=True,
-                )
-                for i in range(STATEMENTS)
-            ]
-            session.add_all(statements)
+        statements = await add_statements(setup, panel, step, first, author.id, STATEMENTS)
         number = iter(range(1, 1000))
 
         async def camp(people: int, which: int, seed: int) -> list[tuple[int, list[str]]]:
@@ -105,7 +82,7 @@ async def test_two_processes_give_the_same_people_the_same_group_letter(tmp_path
                     for argument, choice in zip(statements, row, strict=True):
                         session.add(
                             StatementVote(
-                                argument_id=argument.id, participant_id=person_id, choice=choice
+                                argument_id=argument, participant_id=person_id, choice=choice
                             )
                         )
             return voters
@@ -123,7 +100,7 @@ async def test_two_processes_give_the_same_people_the_same_group_letter(tmp_path
             # again: the votes stay as written above).
             person_id, row = later[0]
             await arguments.statement_vote(
-                setup.services.units, panel.id, person_id, statements[1].id, row[1]
+                setup.services.units, panel.id, person_id, statements[1], row[1]
             )
             on_a_text = await facilitator_sees(tablet_a, panel, "Group B: 60 people")
             assert "Group A: 30 people" in on_a_text

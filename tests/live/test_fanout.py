@@ -7,14 +7,13 @@ import time
 from collections import defaultdict
 
 import pytest
-from sqlalchemy import select
 
 from server.broker import MISSED
-from server.db.models import PanelTable
 from server.live import channel as live_channel
 from server.live.change import Change, channel
 from tests.support.day import Day, PanelInfo, page_seq, text_of
 from tests.support.people import LiveScreen, Person
+from tests.support.reporting import table_ids
 from tests.support.settle import settled
 
 
@@ -134,14 +133,7 @@ async def test_a_broker_reconnect_resyncs_every_screen(live_day: Day) -> None:
 async def test_a_moved_participant_follows_their_new_table_live(live_day: Day) -> None:
     panel = await live_day.panel(tables=2)
     _, screen = await connect_phone(live_day, panel)
-    async with live_day.services.db.reading() as session:
-        first, second = list(
-            await session.scalars(
-                select(PanelTable.id)
-                .where(PanelTable.panel_id == panel.id)
-                .order_by(PanelTable.position)
-            )
-        )
+    first, second = await table_ids(live_day, panel)
     organiser = await live_day.staff("organiser")
     await organiser.post(f"/panels/{panel.id}/move", {"number": "1", "table": second})
     moved = await screen.receive_until(lambda m: "Table 2" in text_of(str(m.get("content"))))

@@ -150,6 +150,43 @@ async def add_participant(
         return person
 
 
+async def table_ids(day: Day, panel: PanelInfo) -> list[int]:
+    """The panel's tables, in their order on the seating plan."""
+    async with day.services.db.reading() as session:
+        return list(
+            await session.scalars(
+                select(PanelTable.id)
+                .where(PanelTable.panel_id == panel.id)
+                .order_by(PanelTable.position)
+            )
+        )
+
+
+async def add_statements(
+    day: Day, panel: PanelInfo, step_id: int, table_id: int, author_id: int, count: int
+) -> list[int]:
+    """`count` approved arguments written at one table ("Statement number i"): what the
+    other tables mark agree / disagree / pass, and the opinion groups are made of."""
+    async with day.services.db.writing() as session:
+        rows = [
+            ArgumentRow(
+                panel_id=panel.id,
+                step_id=step_id,
+                table_id=table_id,
+                author_id=author_id,
+                proposal_id=None,
+                stance="for",
+                text=f"Statement number {i}",
+                state="approved",
+                moderated=True,
+            )
+            for i in range(count)
+        ]
+        session.add_all(rows)
+        await session.flush()
+        return [row.id for row in rows]
+
+
 async def add_answers(
     day: Day, panel: PanelInfo, step_id: int, respondent: str, given: dict[str, Answer]
 ) -> None:
@@ -207,14 +244,7 @@ async def council_panel(
     facts.proposals = await with_proposals(day, info, "Car-free centre", "Free buses", "Bike lanes")
     before_step, after_step = await survey_steps(day, info, BEFORE_ITEMS, AFTER_ITEMS)
     facts.steps.update(before=before_step, after=after_step)
-    async with day.services.db.reading() as session:
-        tables = list(
-            await session.scalars(
-                select(PanelTable.id)
-                .where(PanelTable.panel_id == info.id)
-                .order_by(PanelTable.position)
-            )
-        )
+    tables = await table_ids(day, info)
     people: list[Participant] = []
     for n in range(participants + walk_ins):
         invite = await add_invite(day, info, "participant") if n < participants else None

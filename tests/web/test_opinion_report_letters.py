@@ -14,7 +14,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from server.db.models import ArgumentRow, PanelTable, Participant, StatementVote
+from server.db.models import Participant, StatementVote
 from server.ops import arguments
 from server.reporting.export import export_files
 from server.reporting.page import render_standalone
@@ -22,7 +22,7 @@ from server.reporting.record import load_record
 from server.reporting.report import build_report
 from tests.support.day import Day, PanelInfo, text_of
 from tests.support.deliberation import open_step
-from tests.support.reporting import add_participant
+from tests.support.reporting import add_participant, add_statements, table_ids
 from tests.web.test_opinion_tablet import tablet_text
 
 STATEMENTS = 10
@@ -45,24 +45,9 @@ class Room:
 
     async def start(self) -> None:
         author = await add_participant(self.day, self.panel, 1000, self.table, None)
-        async with self.day.services.db.writing() as session:
-            rows = [
-                ArgumentRow(
-                    panel_id=self.panel.id,
-                    step_id=self.step,
-                    table_id=self.table,
-                    author_id=author.id,
-                    proposal_id=None,
-                    stance="for",
-                    text=f"Statement number {i}",
-                    state="approved",
-                    moderated=True,
-                )
-                for i in range(STATEMENTS)
-            ]
-            session.add_all(rows)
-            await session.flush()
-            self.statements = [row.id for row in rows]
+        self.statements = await add_statements(
+            self.day, self.panel, self.step, self.table, author.id, STATEMENTS
+        )
 
     async def join(self, people: int, camp: int, live: bool = True) -> None:
         """`people` more of the camp vote on every statement; if `live`, the last vote goes
@@ -98,15 +83,7 @@ class Room:
 async def a_room(day: Day) -> Room:
     panel = await day.panel(tables=2)
     step = await open_step(day, panel, "discussion", statement_votes="on")
-    async with day.services.db.reading() as session:
-        tables = list(
-            await session.scalars(
-                select(PanelTable.id)
-                .where(PanelTable.panel_id == panel.id)
-                .order_by(PanelTable.position)
-            )
-        )
-    return Room(day, panel, step, tables)
+    return Room(day, panel, step, await table_ids(day, panel))
 
 
 async def test_the_report_and_export_give_each_person_the_letter_the_room_saw(day: Day) -> None:
