@@ -275,7 +275,7 @@ async def test_a_server_error_on_a_page_is_our_own_translated_page(
     async def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("the database went away for this request")
 
-    monkeypatch.setattr(participant, "require_participant", broken)
+    monkeypatch.setattr(participant, "render_screen", broken)
     monkeypatch.setattr(arguments, "submit", broken)
     failing = "Something went wrong on our side. Please try again in a moment."
     assert translate("nn", failing) != failing, "the error message has no nynorsk translation"
