@@ -1,11 +1,13 @@
 """A crowd in the room: lobby rush, step change and vote storm at N phones (issue 11).
 
     .venv/bin/python bench/room.py [--phones 2000] [--scenario lobby|step|storm|all]
-        [--config sqlite|postgres-redis|both] [--rate 200] [--rounds 5]
+        [--config sqlite|postgres-redis|postgres-redis-1|both|scaling] [--rate 200] [--rounds 5]
         [--load-processes K] [--arrivals 50] [--no-ceiling] [--json out.json]
 
 Starts `borgerpanel serve` as subprocesses (one on SQLite with the memory broker; or
-two on PostgreSQL and Redis, the phones spread over both) and a crowd of load
+two on PostgreSQL and Redis, the phones spread over both; or one on PostgreSQL and
+Redis; `both` runs the first two, `scaling` the last two, so that two processes are
+compared with one on the same database) and a crowd of load
 processes (`bench/room_load.py`, one per ~500 phones unless `--load-processes` says),
 then runs, in order:
 
@@ -73,6 +75,7 @@ from bench.servers import (
     label_of,
     now,
     processes_of,
+    services_cpu,
     until,
     waited_seconds,
 )
@@ -532,6 +535,7 @@ async def vote_storm(
     choices = [options[i % len(options)] for i in range(count)]
     owner = {index: n for n in range(len(crowd.loads)) for index in crowd.share(n)}
     cpu = target.cpu()
+    services, services_at = services_cpu(), now()
     await crowd.start_usage()
     starved = target.starving()
     start = now() + 1.0
@@ -554,6 +558,10 @@ async def vote_storm(
     deadline = max(now(), last_due) + max(10.0, count / 200)
     await until(lambda: display.counted >= len(taken), deadline)
     server_cpu = target.cpu() - cpu
+    storm_seconds = max(1e-9, now() - services_at)
+    services = {
+        name: 100 * (used - services[name]) / storm_seconds for name, used in services_cpu().items()
+    }
     load = await crowd.usage()
     server_waited = starved()
     window = await crowd.each("window")
@@ -591,6 +599,7 @@ async def vote_storm(
         held=await _held(crowd),
         server_waited=server_waited,
         rate=rate,
+        services=services,
     )
 
 
@@ -734,7 +743,11 @@ async def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--phones", type=int, default=100)
     parser.add_argument("--scenario", choices=("lobby", "step", "storm", "all"), default="all")
-    parser.add_argument("--config", choices=("sqlite", "postgres-redis", "both"), default="sqlite")
+    parser.add_argument(
+        "--config",
+        choices=("sqlite", "postgres-redis", "postgres-redis-1", "both", "scaling"),
+        default="sqlite",
+    )
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
@@ -757,7 +770,10 @@ async def main(argv: list[str] | None = None) -> int:
         load_processes=args.load_processes or max(1, math.ceil(args.phones / PHONES_PER_LOAD)),
         arrivals=args.arrivals,
     )
-    configs = ["sqlite", "postgres-redis"] if args.config == "both" else [args.config]
+    configs = {
+        "both": ["sqlite", "postgres-redis"],
+        "scaling": ["postgres-redis-1", "postgres-redis"],
+    }.get(args.config, [args.config])
     loads = [_load_average()]
     figures: list[Figures] = []
     mirror = Mirror()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +31,8 @@ class Figures:
     server_waited: float = 0.0
     """The share of the time the server waited for a CPU (other work on the machine), %."""
     idle_kib: int = 0
+    services: dict[str, float] = field(default_factory=dict)
+    """Storm: what the machine's PostgreSQL and Redis processes used, in % of one core."""
 
     @property
     def load_cpu(self) -> float:
@@ -98,7 +100,7 @@ def _scaling(figures: list[Figures]) -> Any:
 
     def cell(config: str) -> str:
         if len(storms) < 2:
-            return "needs --config both"
+            return "needs --config scaling (or both)"
         one, two = storms[0], storms[1]
         if config != two.config:
             return f"{one.total:.0f} ballots/s"
@@ -166,6 +168,11 @@ def report(
                 f"⚠ {row.config}, {row.scenario}: the server's threads waited for a CPU "
                 f"{row.server_waited:.0f} % of the time: the machine was busy with other work "
                 "(or the load processes), so its latencies are upper bounds."
+            )
+        if any(row.services.values()):
+            used = ", ".join(f"{name} {share:.0f} %" for name, share in row.services.items())
+            notes.append(
+                f"{row.config}, {row.scenario}: the machine's services used (of one core) {used}"
             )
         for sample in row.error_samples:
             notes.append(f"{row.config}, {row.scenario}: {sample}")

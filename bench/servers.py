@@ -133,7 +133,8 @@ async def postgres() -> AsyncIterator[str]:
 @asynccontextmanager
 async def database(config: str) -> AsyncIterator[dict[str, str]]:
     """The environment of a configuration: `sqlite` (the memory broker) or
-    `postgres-redis` (a fresh database, a Redis namespace of its own)."""
+    `postgres-redis` / `postgres-redis-1` (a fresh database, a Redis namespace of its own,
+    served by two processes or one)."""
     if config == "sqlite":
         yield {}
         return
@@ -150,11 +151,33 @@ def processes_of(config: str) -> int:
 
 
 def label_of(config: str) -> str:
-    return (
-        "1 process, SQLite, memory broker"
-        if config == "sqlite"
-        else "2 processes, PostgreSQL, Redis"
-    )
+    if config == "sqlite":
+        return "1 process, SQLite, memory broker"
+    if config == "postgres-redis-1":
+        return "1 process, PostgreSQL, Redis"
+    return "2 processes, PostgreSQL, Redis"
+
+
+SERVICES = ("postgres", "redis-server")
+"""The machine's database and broker: on a benchmark machine they share the cores with
+the servers and the load, so what they use is printed beside the servers' figures."""
+
+
+def services_cpu() -> dict[str, float]:
+    """CPU seconds so far of every PostgreSQL and Redis process on the machine, by name
+    (their backends come and go; a process gone between two readings is not counted)."""
+    used = dict.fromkeys(SERVICES, 0.0)
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/comm") as comm:
+                name = comm.read().strip()
+            if name in used:
+                used[name] += cpu_seconds(int(pid))
+        except OSError:  # ended meanwhile
+            continue
+    return used
 
 
 def _status_kib(pid: int, field: str) -> int:
