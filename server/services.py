@@ -42,7 +42,7 @@ class Services:
         self.announce = Announcer(self.broker)
         self.units = Units(self.db, self.announce, self.settings.secret_key)
         self.hub.opinion.keep = partial(opinion.keep_groups, self.units)
-        self.ballots = BallotWriter(self.units)
+        self.ballots = BallotWriter(self.units, self.hub.ballots_stored)
         self.draws = DrawRunner(self.units)
         self.seats = SeatReader(self.db)
 

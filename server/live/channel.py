@@ -35,6 +35,7 @@ from typing import Any, Protocol
 from server import metrics
 from server.broker import MISSED, Broker
 from server.live import audiences as aud
+from server.live.ballot_book import BallotBook
 from server.live.change import Change, Presence, channel, decode
 from server.live.opinion import TOPICS as OPINION_TOPICS
 from server.live.opinion import OpinionRoom
@@ -210,6 +211,8 @@ class PanelChannel:
         self._arrivals: list[tuple[LiveSocket, int | None]] = []
         self._arrivals_pending = False
         self._busy = False
+        # The open vote's ballots, kept between draws (see server.live.ballot_book).
+        self.ballots = BallotBook()
         self.task = asyncio.create_task(self._run(), name=f"panel-channel-{panel_id}")
         self.ready = asyncio.Event()
 
@@ -340,6 +343,7 @@ class PanelChannel:
         elif isinstance(decoded, Change) and decoded.panel_id == self.panel_id:
             for seq in decoded.seqs:
                 self._track(seq)
+            self.ballots.heard(decoded)
             await self._on_change(decoded)
 
     def _track(self, seq: int) -> None:
@@ -408,7 +412,7 @@ class PanelChannel:
     async def _deliver(self, topics_by_audience: dict[str, set[str]], seq: int) -> None:
         if not self.sockets:
             return
-        async with self.hub.view(self.panel_id) as view:
+        async with self._view() as view:
             now = _now_ms(view)
             for key, group in list(self.groups.items()):
                 if not group.sockets:
@@ -505,7 +509,7 @@ class PanelChannel:
         self._arrivals_pending = bool(self._arrivals)
         if self._arrivals_pending:
             self.jobs.put_nowait(Arrivals())
-        async with self.hub.view(self.panel_id) as view:
+        async with self._view() as view:
             view.whole_room = len(arrivals) > 1
             for socket, since in arrivals:
                 self.groups[socket.group].sockets.add(socket)
@@ -535,7 +539,8 @@ class PanelChannel:
                 return
         else:
             self._cache.clear()
-        async with self.hub.view(self.panel_id) as view:
+            self.ballots.forget()
+        async with self._view() as view:
             view.whole_room = only is None
             for socket in [only] if only is not None else self.sockets:
                 await self._snapshot(socket, None, view)
@@ -581,7 +586,7 @@ class PanelChannel:
                 self._on_detach(socket)
                 socket.audiences = audiences
                 self.groups[socket.group].sockets.add(socket)
-                async with self.hub.view(self.panel_id) as view:
+                async with self._view() as view:
                     await self._snapshot(socket, None, view)
 
     async def _close_all(self) -> None:
@@ -590,6 +595,13 @@ class PanelChannel:
                 await socket.websocket.close(CLOSE_GONE)
 
     # -- helpers ---------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _view(self) -> AsyncIterator[PanelView]:
+        """A view for drawing this channel's screens: it counts from the channel's ballots."""
+        async with self.hub.view(self.panel_id) as view:
+            view.ballots = self.ballots
+            yield view
 
     def _later(self, delay: float, job: Job) -> None:
         asyncio.get_running_loop().call_later(delay, self.jobs.put_nowait, job)

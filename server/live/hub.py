@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from server.broker import Broker
 from server.db.engine import Database
 from server.live import audiences as aud
+from server.live.ballot_book import HeldBallot
 from server.live.change import Change, channel
 from server.live.channel import LINGER, PanelChannel
 from server.live.opinion import OpinionRoom
@@ -70,6 +71,13 @@ class Hub:
         panel_channel = self.channel(socket.panel_id)
         panel_channel.attach(socket, since)
         return panel_channel
+
+    def ballots_stored(self, panel_id: int, seq: int, ballots: list[HeldBallot]) -> None:
+        """Ballots committed here (announced as `seq`): the panel's channel counts them
+        without reading the step again; without a channel here nobody needs them."""
+        existing = self.channels.get(panel_id)
+        if existing is not None and not existing.task.done():
+            existing.ballots.stored(seq, ballots)
 
     def detach(self, socket: LiveSocket) -> None:
         existing = self.channels.get(socket.panel_id)

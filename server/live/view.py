@@ -20,6 +20,7 @@ from server.db.models import Panel, PanelTable, Participant, Step
 from server.db.types import utcnow
 
 if TYPE_CHECKING:
+    from server.live.ballot_book import BallotBook
     from server.live.opinion import OpinionRoom
 
 T = TypeVar("T")
@@ -70,6 +71,9 @@ class PanelView:
         self.memo: dict[Memo[Any], object] = {}
         # The process's opinion groups (server.live.opinion), set by the hub.
         self.opinion: OpinionRoom | None = None
+        # The open vote's ballots kept by the panel's channel (server.live.ballot_book),
+        # set only on the channel's views: any other view reads the database.
+        self.ballots: BallotBook | None = None
 
     async def once(self, key: Memo[T], load: Callable[[], Awaitable[T]]) -> T:
         if key not in self.memo:

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from facilitation.ballots import Result, ballot_from_dict, result_from_dict, tally
+from facilitation.ballots import Result, ballot_from_dict, result_from_dict
 from facilitation.casting import option_labels, stored_vote
 from facilitation.votes import VoteSettings
 from server.db.models import Ballot, BallotReceipt, VoteResult
 from server.db.models import Step as StepRow
+from server.live.ballot_book import HeldBallot, StepBallots
 from server.live.deliberation_view import deliberation
 from server.live.view import Memo, PanelView
 
@@ -42,21 +43,36 @@ class VoteView:
     async def labels(self, vote: VoteSettings) -> dict[str, str]:
         return option_labels(vote, await deliberation(self.view).proposal_titles())
 
-    async def contents(self, step_id: int) -> list[tuple[dict[str, object], str, int | None]]:
-        async def load() -> list[tuple[dict[str, object], str, int | None]]:
+    async def held(self, step_id: int) -> StepBallots:
+        """The step's ballots, parsed: kept by the channel between its draws (the live
+        screens), read from the database for any other view."""
+
+        async def load() -> list[HeldBallot]:
             rows = await self.view.session.execute(
-                select(Ballot.content, Ballot.source, Ballot.table_id).where(
+                select(Ballot.voter, Ballot.content, Ballot.source, Ballot.table_id).where(
                     Ballot.step_id == step_id
                 )
             )
-            return [(dict(content), source, table) for content, source, table in rows.all()]
+            return [
+                HeldBallot(step_id, voter, ballot_from_dict(content), source, table)
+                for voter, content, source, table in rows.all()
+            ]
 
-        return await self.view.once(
-            Memo[list[tuple[dict[str, object], str, int | None]]]("ballots", step_id), load
-        )
+        async def read() -> StepBallots:
+            book = self.view.ballots
+            if book is not None:
+                return await book.ballots(step_id, load)
+            loaded = await load()
+            return StepBallots(step_id, {held.voter: held for held in loaded})
+
+        return await self.view.once(Memo[StepBallots]("ballots", step_id), read)
 
     async def by_voter(self, step_id: int) -> dict[str, dict[str, object]]:
-        """Every phone's own ballot of the step by its voter key, for a pass over the room."""
+        """Every phone's own ballot of the step by its voter key, for a pass over the room.
+
+        Always from the database, never the channel's ballots: a phone's own ballot is
+        drawn again only when the phone changes step, not when the tally moves, so it
+        must not miss one the channel has not heard of yet."""
 
         async def load() -> dict[str, dict[str, object]]:
             rows = await self.view.session.execute(
@@ -70,8 +86,7 @@ class VoteView:
         frozen = await self.frozen(step.id)
         if frozen is not None:
             return result_from_dict(frozen.result)
-        ballots = [ballot_from_dict(content) for content, _, _ in await self.contents(step.id)]
-        return tally(vote.config, vote.options, ballots)
+        return (await self.held(step.id)).tally(vote.config, vote.options)
 
     async def frozen(self, step_id: int) -> VoteResult | None:
         async def load() -> VoteResult | None:
@@ -82,10 +97,10 @@ class VoteView:
     async def turnout(self, step: StepRow, vote: VoteSettings) -> Turnout:
         tables = await self.view.tables()
         seated = await self.view.seated()
-        contents = await self.contents(step.id)
-        sources = Counter(source for _, source, _ in contents)
+        contents = list((await self.held(step.id)).by_voter.values())
+        sources = Counter(held.source for held in contents)
         if vote.scope == "table":
-            voted_tables = {table for _, source, table in contents if source == "table"}
+            voted_tables = {h.table_id for h in contents if h.source == "table"}
             by_table = tuple((t.id, int(t.id in voted_tables), 1) for t in tables)
             return Turnout(len(voted_tables), len(tables), by_table, dict(sources), len(contents))
         receipts = Counter(
@@ -101,9 +116,9 @@ class VoteView:
         )
         # Ballots entered for someone without a phone count at their table too.
         extra = Counter(
-            table
-            for _, source, table in contents
-            if source in ("paper", "assisted") and table is not None
+            h.table_id
+            for h in contents
+            if h.source in ("paper", "assisted") and h.table_id is not None
         )
         by_table = tuple(
             (t.id, receipts.get(t.id, 0) + extra.get(t.id, 0), seated.get(t.id, 0)) for t in tables

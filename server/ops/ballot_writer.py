@@ -20,6 +20,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import Table, exists, select, tuple_
@@ -46,6 +47,7 @@ from server.db.models import Step as StepRow
 from server.db.types import utcnow
 from server.db.upsert import upsert_many
 from server.live import audiences as aud
+from server.live.ballot_book import HeldBallot
 from server.ops.events import Actor
 from server.ops.fingerprints import FINGERPRINT, KeyReused, replay
 from server.ops.unit import Units
@@ -96,9 +98,15 @@ class _Checked:
     replay: bool = False
 
 
+Stored = Callable[[int, int, list[HeldBallot]], None]
+"""Told of ballots committed here: panel, the seq they are announced as, the ballots."""
+
+
 class BallotWriter:
-    def __init__(self, units: Units) -> None:
+    def __init__(self, units: Units, stored: Stored | None = None) -> None:
         self._units = units
+        # The live tally counts them without reading the step again (server.live.hub).
+        self._stored = stored
         self._queue: list[BallotRequest] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -222,12 +230,19 @@ class BallotWriter:
                     for c in mine
                 ]
                 revealed = any(c.revealed for c in mine)
-                await unit.record_batch(
+                change = await unit.record_batch(
                     entries,
                     topics=("tally",),
                     audiences=(aud.FACILITATORS, aud.DISPLAY, *((aud.PHONES,) if revealed else ())),
                     panel_id=panel_id,
                 )
+                if self._stored is not None:
+                    held = [
+                        HeldBallot(c.cast.step_id, c.voter, c.cast.ballot, "phone", None)
+                        for c in latest.values()
+                        if c.request.panel_id == panel_id
+                    ]
+                    unit.after_commit(partial(self._stored, panel_id, change.seq, held))
         return checked, len(todo)
 
     async def _checked(self, session: AsyncSession, batch: list[BallotRequest]) -> list[_Checked]:

@@ -61,6 +61,7 @@ class Unit:
         self.panel_id = panel_id
         self._panel = panel
         self._changes: list[Change] = []
+        self._committed: list[Callable[[], None]] = []
 
     @property
     def panel(self) -> Panel:
@@ -131,6 +132,16 @@ class Unit:
         """The row with this id if it belongs to the unit's panel; `Refused` if not."""
         return await row_in_panel(self.session, model, row_id, self._panel_id(None), refusal)
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the transaction committed, before it is announced: what
+        this process keeps of the change (the live tally's ballots) is then in place
+        when the announcement reaches its screens. Never called when the block raises."""
+        self._committed.append(callback)
+
+    def committed(self) -> None:
+        for callback in self._committed:
+            callback()
+
     def announcement(self) -> list[Change]:
         """One change per panel covering every event recorded (their seqs are consecutive:
         the first event takes the panel's row lock until commit)."""
@@ -184,6 +195,7 @@ class Units:
             panel = await lock_panel(session, panel_id) if lock else None
             unit = Unit(session, panel_id, panel)
             yield unit
+        unit.committed()
         await self._announce(*unit.announcement())
 
     @asynccontextmanager
@@ -192,6 +204,7 @@ class Units:
         async with self._db.writing() as session:
             unit = Unit(session, None, None)
             yield unit
+        unit.committed()
         await self._announce(*unit.announcement())
 
     async def once(
